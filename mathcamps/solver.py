@@ -203,12 +203,22 @@ def _root(value: Fraction, n: int) -> Fraction:
         raise SolveError(f"no real {n}-th root of {value}")
     sign = -1 if value < 0 else 1
     num, den = abs(value.numerator), value.denominator
-    rn, rd = round(num ** (1 / n)), round(den ** (1 / n))
-    for a in (rn - 1, rn, rn + 1):
-        for b in (rd - 1, rd, rd + 1):
-            if a >= 0 and b > 0 and a**n == num and b**n == den:
-                return sign * Fraction(a, b)
+    a, b = _iroot(num, n), _iroot(den, n)
+    if a**n == num and b**n == den:
+        return sign * Fraction(a, b)
     raise SolveError(f"the {n}-th root of {value} is irrational")
+
+
+def _iroot(x: int, n: int) -> int:
+    """The integer part of the n-th root of x >= 0 (exact for any size, unlike a float power)."""
+    lo, hi = 0, 1 << (x.bit_length() // n + 1)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if mid**n <= x:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _power(base: Fraction, exponent: Fraction, expr: Expr) -> Fraction:
