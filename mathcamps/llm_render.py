@@ -34,7 +34,7 @@ from typing import Literal, Protocol, TypedDict
 
 from mathcamps.lang import format_structure, parse
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
-from mathcamps.solver import Answer, FinalAnswer, MappingAnswer, SolveError, solve
+from mathcamps.solver import Answer, FinalAnswer, MappingAnswer, SolveError, decimal_text, solve
 
 
 class ChatMessage(TypedDict):
@@ -171,12 +171,13 @@ class CycleReport:
         return sum(self.accepted.values()) / total if total else 1.0
 
 
-_STRUCTURE_LINE = re.compile(r"^\s*\[\[.*\]\]\s*$")
+_STRUCTURE_LINE = re.compile(r"^\s*(\[\[.*\]\])")
 
 
 def extract_structure(reply: str) -> str | None:
-    """The structure lines (`[[...]]`) of an LLM reply, dropping prose and code fences; None if there are none."""
-    lines = [line.strip() for line in reply.splitlines() if _STRUCTURE_LINE.match(line)]
+    """The structure lines (`[[...]]`) of an LLM reply, dropping prose, code fences and stray characters after a
+    line's last `]]` (`[[question n = ['y']]]=`); None if there are none."""
+    lines = [m.group(1) for line in reply.splitlines() if (m := _STRUCTURE_LINE.match(line))]
     return "\n".join(lines) or None
 
 
@@ -188,8 +189,25 @@ def same_answer(a: Answer, b: Answer) -> bool:
             return all(_value(x) == _value(y) for (_, x), (_, y) in zip(a.items, b.items, strict=True))
         return sorted(_value(v) for _, v in a.items) == sorted(_value(v) for _, v in b.items)
     if a.kind in ("integer", "rational", "decimal") and b.kind in ("integer", "rational", "decimal"):
+        if "decimal" in (a.kind, b.kind):  # decimals agree to the precision they are published at (15 digits)
+            return decimal_text(_value(a)) == decimal_text(_value(b))
         return _value(a) == _value(b)
     return a == b
+
+
+def cycle_verdict(structure: str, back: str | None, final_answer: FinalAnswer | None = None) -> str | None:
+    """None if the back-translated structure `back` solves to the answer of `structure`, else why not:
+    "no structure", "unparsable", "unsolvable" or "different answer"."""
+    if back is None:
+        return "no structure"
+    try:
+        theirs = solve(parse(back), final_answer).answer
+    except SolveError:
+        return "unsolvable"
+    except ValueError:
+        return "unparsable"
+    ours = solve(structure, final_answer).answer
+    return None if same_answer(ours, theirs) else "different answer"
 
 
 def _value(answer: Answer) -> Fraction:
@@ -243,17 +261,7 @@ class LLMRenderer:
         return extract_structure(self.backend.chat(self._back_messages(statement, history)))
 
     def _verdict(self, problem: Problem, back: str | None, final_answer: FinalAnswer | None) -> str | None:
-        """None if the back-translation solves to the problem's answer, else the reason it does not."""
-        if back is None:
-            return "no structure"
-        try:
-            theirs = solve(parse(back), final_answer).answer
-        except SolveError:
-            return "unsolvable"
-        except ValueError:
-            return "unparsable"
-        ours = solve(_structure_of(problem), final_answer).answer
-        return None if same_answer(ours, theirs) else "different answer"
+        return cycle_verdict(_structure_of(problem), back, final_answer)
 
     def render_group(
         self,

@@ -216,9 +216,18 @@ def test_extract_structure_and_same_answer() -> None:
         == "[[var a = 1]]\n[[question q = ['a']]]"
     )
     assert extract_structure("This is a bad problem.") is None
+    assert extract_structure("[[var a = 1]]\n[[question q = ['a']]]=") == "[[var a = 1]]\n[[question q = ['a']]]"
     s = lambda text: solve(text).answer  # noqa: E731
     assert same_answer(s("[[var a = 78.0]]\n[[question q = ['a']]]"), s("[[var a = 78]]\n[[question q = ['a']]]"))
     assert not same_answer(s("[[var a = 7]]\n[[question q = ['a']]]"), s("[[var a = 8]]\n[[question q = ['a']]]"))
+    # decimals agree at their published precision: 721.1099999999999 / 39 and 721.11 / 39 both print 18.4900000000000
+    assert same_answer(
+        s("[[var a = (721.1099999999999 / 39)]]\n[[question q = ['a']]]"),
+        s("[[var a = 18.49]]\n[[question q = ['a']]]"),
+    )
+    assert not same_answer(
+        s("[[var a = 18.4901]]\n[[question q = ['a']]]"), s("[[var a = 18.49]]\n[[question q = ['a']]]")
+    )
     sys_a = s("[[var 5 = (x + y)]]\n[[var 1 = (x - y)]]\n[[question f = ['x', 'y']]]")
     sys_b = s("[[var 5 = (u + v)]]\n[[var 1 = (u - v)]]\n[[question f = ['u', 'v']]]")
     assert same_answer(sys_a, sys_b)  # renamed unknowns
