@@ -2,7 +2,6 @@
 
 Pure Python + sympy; this package never imports torch.
 """
-
 from mathcamps.problem import Problem, grade_of
 
 __all__ = ["Problem", "grade_of"]
