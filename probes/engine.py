@@ -1,30 +1,37 @@
-"""Generation and scoring: prompts in, one record per problem out.
+"""Evaluation as data: problems in, one scored `Record` per problem and turn out.
 
-This first version generates with HF `generate` in padded greedy batches; the evaluation-engine issue
-replaces it with a faster decoding loop behind the same functions.
+The orchestration layer over a generation backend (`probes.backends`): it asks every original, then, as in the
+published protocol (SPEC §4.2), asks each follow-up of a correctly answered original in the same conversation
+(original question, the model's own response, follow-up), each follow-up separately and all of them batched
+across problems. A follow-up whose original was answered wrongly is not asked; it still gets a record
+(`asked=False`, `correct=False`), so the metrics can be computed from the records alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
-import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mathcamps.answers import grade
 from mathcamps.problem import Problem
+from probes.backends import Backend, Completion, GenerationSettings
+from probes.prompts import Prompter, Turn, make_prompter
 
 
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    prompt_tokens: int
-    new_tokens: int
+class SelectionError(ValueError):
+    """A problem selection that leaves nothing to evaluate, or names an original that is not there."""
 
 
 @dataclass(frozen=True)
 class Record:
-    """One scored problem: evaluation is data, one record per item."""
+    """One scored problem in one turn: evaluation is data, one record per item.
+
+    `turn` is 0 for an original and 1 for a follow-up (asked after its original). `asked` is False for a
+    follow-up skipped because its original was answered wrongly: it has no prompt or response and counts as wrong.
+    """
 
     id: str
     standard: str
@@ -36,60 +43,123 @@ class Record:
     rule: str
     correct: bool
     new_tokens: int
+    type: str = "original-problem"
+    followup_to: str | None = None
+    turn: int = 0
+    asked: bool = True
+    prompt_tokens: int = 0
+    finish: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Record:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in row.items() if k in names})
 
-def chat_prompt(tokenizer: PreTrainedTokenizerBase, statement: str) -> str:
-    return tokenizer.apply_chat_template([{"role": "user", "content": statement}], tokenize=False,
-                                         add_generation_prompt=True)
-
-
-@torch.no_grad()
-def generate_greedy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: list[str],
-                    max_new_tokens: int, batch_size: int) -> list[Completion]:
-    """Greedy completions of `prompts`, in order, each stopping at EOS."""
-    device = next(model.parameters()).device
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths share a batch
-    out: list[Completion | None] = [None] * len(prompts)
-    padding_side, tokenizer.padding_side = tokenizer.padding_side, "left"
-    try:
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            enc = tokenizer([prompts[i] for i in rows], return_tensors="pt", padding=True, add_special_tokens=False)
-            enc = {k: v.to(device) for k, v in enc.items()}
-            generated = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                       pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
-            new = generated[:, enc["input_ids"].shape[1] :]  # (B, new)
-            for row, tokens in zip(rows, new.tolist(), strict=True):
-                if tokenizer.eos_token_id in tokens:
-                    tokens = tokens[: tokens.index(tokenizer.eos_token_id)]
-                prompt_tokens = int(enc["attention_mask"][rows.index(row)].sum())
-                out[row] = Completion(tokenizer.decode(tokens, skip_special_tokens=True), prompt_tokens, len(tokens))
-    finally:
-        tokenizer.padding_side = padding_side
-    return out  # type: ignore[return-value]
+    @property
+    def is_followup(self) -> bool:
+        return self.turn > 0
 
 
-def score(problems: list[Problem], prompts: list[str], completions: list[Completion]) -> list[Record]:
-    records = []
-    for problem, prompt, completion in zip(problems, prompts, completions, strict=True):
-        verdict = grade(completion.text, problem.answer)
-        records.append(Record(problem.id, problem.standard, problem.grade, prompt, completion.text, problem.answer,
-                              verdict.extracted, verdict.rule, verdict.correct, completion.new_tokens))
-    return records
+def score(problem: Problem, prompt: str, completion: Completion) -> Record:
+    """The record of `problem` answered with `completion`: the grader's extraction and verdict."""
+    verdict = grade(completion.text, problem.answer)
+    return Record(problem.id, problem.standard, problem.grade, prompt, completion.text, problem.answer,
+                  verdict.extracted, verdict.rule, verdict.correct, completion.new_tokens, type=problem.type,
+                  followup_to=problem.followup_to, turn=int(problem.is_followup),
+                  prompt_tokens=completion.prompt_tokens, finish=completion.finish)
+
+
+def not_asked(problem: Problem) -> Record:
+    """The record of a follow-up that was not asked because its original was answered wrongly."""
+    return Record(problem.id, problem.standard, problem.grade, "", "", problem.answer, None, "not-asked", False, 0,
+                  type=problem.type, followup_to=problem.followup_to, turn=1, asked=False, finish="not-asked")
+
+
+def select(problems: list[Problem], limit: int | None = None, followups: bool = True) -> list[Problem]:
+    """The first `limit` originals of each standard (all when None), each followed by its follow-ups if asked for.
+
+    Follow-ups whose original is not in `problems` are dropped: they cannot be asked without it.
+    """
+    if limit is not None and limit < 1:
+        raise SelectionError(f"--limit must be >= 1, got {limit}")
+    kept: dict[str, int] = {}
+    originals: list[Problem] = []
+    for p in problems:
+        if not p.is_followup and (limit is None or kept.get(p.standard, 0) < limit):
+            kept[p.standard] = kept.get(p.standard, 0) + 1
+            originals.append(p)
+    if not originals:
+        raise SelectionError(f"no original problems selected from {len(problems)} problems (limit={limit})")
+    ids = {p.id for p in originals}
+    follow = [p for p in problems if p.is_followup and p.followup_to in ids] if followups else []
+    by_original: dict[str, list[Problem]] = {}
+    for p in follow:
+        by_original.setdefault(p.followup_to, []).append(p)  # type: ignore[arg-type]
+    return [q for p in originals for q in (p, *by_original.get(p.id, []))]
+
+
+def run(backend: Backend, prompter: Prompter, problems: list[Problem], done: dict[str, Record] | None = None,
+        on_record: Callable[[Record], None] | None = None) -> list[Record]:
+    """Evaluate `problems` (originals, then their follow-ups) and return their records in problem order.
+
+    `done` holds records already made (a resumed run): those problems are not asked again, and a follow-up
+    uses its original's recorded response. `on_record` sees every new record as soon as it is made.
+    """
+    done = {} if done is None else dict(done)
+
+    def emit(records: Iterable[Record]) -> None:
+        for r in records:
+            done[r.id] = r
+            if on_record is not None:
+                on_record(r)
+
+    originals = [p for p in problems if not p.is_followup and p.id not in done]
+    emit(_ask(backend, [(p, prompter(p.statement)) for p in originals]))
+
+    by_id = {p.id: p for p in problems}
+    asks: list[tuple[Problem, str]] = []
+    skipped: list[Record] = []
+    for p in problems:
+        if not p.is_followup or p.id in done:
+            continue
+        if p.followup_to not in by_id or p.followup_to not in done:
+            raise SelectionError(f"follow-up {p.id} names original {p.followup_to!r}, which is not in the selection")
+        first = done[p.followup_to]
+        if first.correct:
+            asks.append((p, prompter(p.statement, (Turn(by_id[p.followup_to].statement, first.response),))))
+        else:
+            skipped.append(not_asked(p))
+    emit(skipped)
+    emit(_ask(backend, asks))
+    return [done[p.id] for p in problems if p.id in done]
+
+
+def _ask(backend: Backend, asks: list[tuple[Problem, str]]) -> Iterable[Record]:
+    for i, completion in backend.generate([prompt for _, prompt in asks]):
+        problem, prompt = asks[i]
+        yield score(problem, prompt, completion)
 
 
 def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, problems: list[Problem],
-             max_new_tokens: int = 64, batch_size: int = 32) -> list[Record]:
-    """Score `model` on `problems` with the chat prompt and greedy decoding."""
-    prompts = [chat_prompt(tokenizer, p.statement) for p in problems]
-    return score(problems, prompts, generate_greedy(model, tokenizer, prompts, max_new_tokens, batch_size))
+             max_new_tokens: int = 64, batch_size: int = 32, prompt: str = "chat",
+             followups: bool = False) -> list[Record]:
+    """Score an in-memory `model` on `problems` with greedy decoding (what the training-time probe calls)."""
+    from probes.backends.hf import HFBackend
+
+    backend = HFBackend(model, tokenizer, GenerationSettings(max_new_tokens=max_new_tokens), batch_size)
+    prompter = make_prompter(prompt, tokenizer)  # type: ignore[arg-type]
+    if not followups:
+        problems = [p for p in problems if not p.is_followup]
+    return run(backend, prompter, problems)
 
 
 def accuracy_by_standard(records: list[Record]) -> dict[str, float]:
+    """Accuracy on originals, per standard (follow-ups are scored by `probes.metrics`)."""
     totals: dict[str, list[int]] = {}
     for r in records:
-        totals.setdefault(r.standard, []).append(int(r.correct))
+        if not r.is_followup:
+            totals.setdefault(r.standard, []).append(int(r.correct))
     return {s: sum(v) / len(v) for s, v in totals.items()}
