@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", choices=PROMPTS, default="paper")
     p.add_argument("--prompt-template", metavar="FILE", help="text file with {statement}; overrides --prompt")
     p.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
+    p.add_argument("--stop-at-answer-line", action=argparse.BooleanOptionalAction, default=True,
+                   help="end a response once its '### Answer:' line is complete (default: yes)")
     p.add_argument("--followups", action=argparse.BooleanOptionalAction, default=True,
                    help="ask the follow-ups of correctly answered originals (default: yes)")
     return p
@@ -89,6 +91,7 @@ def _identity(args: argparse.Namespace, template: str | None) -> dict[str, Any]:
         "data": str(Path(args.data).resolve()) if args.data else None, "generate": args.generate,
         "limit": args.limit, "prompt": None if template is not None else args.prompt, "prompt_template": template,
         "stops": args.stop, "max_new_tokens": args.max_new_tokens, "followups": args.followups,
+        "stop_at_answer_line": args.stop_at_answer_line,
         "backend": args.backend, "dtype": args.dtype,
     }
 
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = select(problems, args.limit, args.followups)
         out = Path(args.out)
         _check_run(out, _identity(args, template))
-        settings = GenerationSettings(max_new_tokens=args.max_new_tokens, stops=tuple(args.stop))
+        settings = GenerationSettings(args.max_new_tokens, tuple(args.stop), args.stop_at_answer_line)
         if args.backend == "vllm":
             from probes.backends.vllm import VLLMBackend
 
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             tokenizer = backend.tokenizer
         prompter = make_prompter(args.prompt, tokenizer, template)
         if prompter.default_stops and not args.stop:
-            backend.settings = GenerationSettings(args.max_new_tokens, prompter.default_stops)
+            backend.settings = GenerationSettings(args.max_new_tokens, prompter.default_stops, args.stop_at_answer_line)
         out.mkdir(parents=True, exist_ok=True)
         (out / RUN).write_text(json.dumps(_identity(args, template), indent=2) + "\n")
     except (ValueError, RuntimeError, OSError) as err:  # ModelNotFound, ProblemFileError, PromptError, ...

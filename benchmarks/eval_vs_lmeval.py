@@ -1,0 +1,179 @@
+"""Throughput and memory of `python -m probes.evaluate` against lm-evaluation-harness's HF backend.
+
+    pip install .[bench]            # lm-eval, a benchmark-only extra
+    OMP_NUM_THREADS=1 python benchmarks/eval_vs_lmeval.py --repeats 2
+
+Both systems get the same local random-init Llama (~8M parameters, BPE tokenizer), the same JSONL of 10
+original problems per standard, the same prompt template (system message and one worked example, then the
+problem), the same stop string, 64 new tokens, greedy decoding and batch size 16; lm-eval reads the JSONL through
+a task YAML. Each run is its own subprocess, so each has its own peak RSS; the systems alternate.
+
+It prints, per run and as medians: wall time (model load + evaluation, imports excluded), generated tokens per
+second (tokens of the responses as kept, counted with the same tokenizer for both), peak RSS, the throughput
+ratio, and how many responses are identical. Our engine's `### Answer:`-line stop is off here, as lm-eval has no
+such rule; with it on, real models stop sooner still.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+STOP = "@@@"
+BENCH_STANDARDS = ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "2.NBT.B.7", "3.OA.C.7"]
+
+
+def prepare(work: Path, per_standard: int, seed: int) -> dict[str, Path]:
+    """The model, problems, template and lm-eval task YAML under `work`."""
+    from mathcamps.io import write_problems
+    from mathcamps.starter import generate_starter
+    from probes.prompts import PLACEHOLDER, paper_messages, render_plain
+    from trainers.scratch import ScratchModel, save_scratch_model
+
+    problems = generate_starter(BENCH_STANDARDS, per_standard, seed)
+    template = render_plain([*paper_messages(), {"role": "user", "content": PLACEHOLDER}])
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_starter(BENCH_STANDARDS, 300, seed + 1)]
+    size = ScratchModel(vocab_size=2048, hidden_size=256, num_layers=9, num_heads=4, intermediate_size=768)
+    model = save_scratch_model(work / "model", [*texts, template], size)
+    data = work / "problems.jsonl"
+    write_problems(problems, data)
+    # lm-eval gets the same prompt text: the template filled in, stored as a field it shows as is.
+    with (work / "lmeval.jsonl").open("w") as f:
+        for p in problems:
+            f.write(json.dumps({"id": p.id, "prompt": template.replace(PLACEHOLDER, p.statement),
+                                "answer": p.answer}) + "\n")
+    (work / "template.txt").write_text(template)
+    tasks = work / "tasks"
+    tasks.mkdir(exist_ok=True)
+    (tasks / "mathcamps_bench.yaml").write_text(f"""\
+task: mathcamps_bench
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {work / 'lmeval.jsonl'}
+test_split: test
+output_type: generate_until
+doc_to_text: "{{{{prompt}}}}"
+doc_to_target: "{{{{answer}}}}"
+target_delimiter: ""
+generation_kwargs:
+  until: ["{STOP}"]
+  max_gen_toks: 64
+  do_sample: false
+metric_list:
+  - metric: exact_match
+""")
+    return {"model": model, "data": data, "template": work / "template.txt", "tasks": tasks}
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def run_ours(work: Path, out: Path) -> dict:
+    from probes.evaluate import main
+
+    before = _rss_mib()
+    start = time.perf_counter()
+    rc = main(["--model", str(work / "model"), "--data", str(work / "problems.jsonl"), "--out", str(out),
+               "--prompt-template", str(work / "template.txt"), "--stop", STOP, "--max-new-tokens", "64",
+               "--batch-size", "16", "--no-followups", "--no-stop-at-answer-line", "--dtype", "float32",
+               "--device", "cpu"])
+    wall = time.perf_counter() - start
+    assert rc == 0, f"probes.evaluate exited with {rc}"
+    rows = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
+    return {"wall_s": wall, "rss_after_imports_mib": before, "peak_rss_mib": _rss_mib(),
+            "responses": {r["id"]: r["response"] for r in rows}}
+
+
+def run_lmeval(work: Path, out: Path) -> dict:
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    before = _rss_mib()
+    start = time.perf_counter()
+    results = lm_eval.simple_evaluate(
+        model="hf", model_args={"pretrained": str(work / "model"), "dtype": "float32"}, tasks=["mathcamps_bench"],
+        batch_size=16, device="cpu", task_manager=TaskManager(include_path=str(work / "tasks")), log_samples=True,
+        bootstrap_iters=0, verbosity="ERROR")
+    wall = time.perf_counter() - start
+    samples = results["samples"]["mathcamps_bench"]
+    return {"wall_s": wall, "rss_after_imports_mib": before, "peak_rss_mib": _rss_mib(),
+            "responses": {s["doc"]["id"]: s["resps"][0][0] for s in samples},
+            "prompts_match": all(s["arguments"][0][0] == s["doc"]["prompt"] for s in samples)}
+
+
+def child(system: str, work: Path, out: Path) -> None:
+    result = run_ours(work, out) if system == "ours" else run_lmeval(work, out)
+    print("RESULT " + json.dumps(result))
+
+
+def spawn(system: str, work: Path, out: Path) -> dict:
+    env = os.environ | {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+                        "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, __file__, "--child", system, "--work", str(work), "--out", str(out)],
+                          capture_output=True, text=True, env=env, cwd=REPO)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"{system} run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each system, alternating")
+    parser.add_argument("--per-standard", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", choices=("ours", "lmeval"), help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.work, args.out)
+        return
+
+    from transformers import AutoTokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        paths = prepare(work, args.per_standard, args.seed)
+        tok = AutoTokenizer.from_pretrained(paths["model"])
+        n_params = sum(p.numel() for p in __import__("transformers").AutoModelForCausalLM.from_pretrained(
+            paths["model"]).parameters())
+        print(f"model: {n_params / 1e6:.1f}M parameters, vocab {len(tok)}; "
+              f"{args.per_standard} problems x {len(BENCH_STANDARDS)} standards; threads "
+              f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
+        runs: dict[str, list[dict]] = {"ours": [], "lmeval": []}
+        for i in range(args.repeats):
+            for system in ("ours", "lmeval") if i % 2 == 0 else ("lmeval", "ours"):
+                result = spawn(system, work, work / f"{system}-{i}")
+                tokens = sum(len(tok(r, add_special_tokens=False)["input_ids"]) for r in result["responses"].values())
+                result["tokens"] = tokens
+                runs[system].append(result)
+                print(f"  run {i} {system:6s}: {result['wall_s']:7.2f} s, {tokens / result['wall_s']:8.1f} tok/s, "
+                      f"peak RSS {result['peak_rss_mib']:7.1f} MiB "
+                      f"(after imports {result['rss_after_imports_mib']:.1f})")
+        ours, theirs = runs["ours"][-1]["responses"], runs["lmeval"][-1]["responses"]
+        same = sum(ours[k] == theirs.get(k) for k in ours)
+        med = {s: statistics.median(r["tokens"] / r["wall_s"] for r in runs[s]) for s in runs}
+        rss = {s: max(r["peak_rss_mib"] for r in runs[s]) for s in runs}
+        wall = {s: statistics.median(r["wall_s"] for r in runs[s]) for s in runs}
+        print(f"median wall: ours {wall['ours']:.2f} s, lm-eval {wall['lmeval']:.2f} s")
+        print(f"median throughput: ours {med['ours']:.1f} tok/s, lm-eval {med['lmeval']:.1f} tok/s, "
+              f"ratio {med['ours'] / med['lmeval']:.2f}x (target >= 3x)")
+        print(f"peak RSS: ours {rss['ours']:.1f} MiB, lm-eval {rss['lmeval']:.1f} MiB")
+        print(f"identical responses: {same}/{len(ours)} ({same / len(ours):.1%}; target >= 95%); "
+              f"lm-eval saw our prompts exactly: {all(r.get('prompts_match') for r in runs['lmeval'])}")
+
+
+if __name__ == "__main__":
+    main()
