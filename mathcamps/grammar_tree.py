@@ -1,0 +1,388 @@
+"""The sampler's working form of a symbolic structure: small immutable nodes, exact evaluation, printing.
+
+The sampler, the constraint check, follow-ups, templates and worked solutions all walk this form, because it
+carries what the text cannot: which literals are formula constants (`fixed`, e.g. the 2 in `2*l + 2*w`, never
+changed by a counterfactual) and exact values for every literal. `Structure.text()` prints the published syntax
+(`[[var x = (a + b)]]`, `[[question q = ['x']]]`), which `mathcamps.lang` parses; `parse_structure` reads that
+syntax back, so published structures can be checked against a standard's constraints.
+
+Values are exact: `int` where whole, `fractions.Fraction` otherwise (decimal literals are read as exact decimals).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from fractions import Fraction
+
+Value = int | Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    """A literal as written (`7`, `6.7`, `11.0`); `fixed` marks a formula constant."""
+
+    value: Value
+    text: str
+    fixed: bool = False
+
+    @property
+    def is_decimal(self) -> bool:
+        return "." in self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A binary operation: one of `+ - * / % **`. A fraction literal is `Op('/', Num, Num)`, as printed."""
+
+    op: str
+    lhs: Expr
+    rhs: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """`lhs _ rhs`: the question asks which of `<`, `>`, `=` fills the blank."""
+
+    lhs: Expr
+    rhs: Expr
+
+
+Expr = Num | Var | Op | Compare
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """`[[var target = expr]]`: a definition (target is a name) or an equation (target is a constant)."""
+
+    target: str | Num
+    expr: Expr
+
+    @property
+    def is_equation(self) -> bool:
+        return isinstance(self.target, Num)
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """Statements, then a question naming what is asked (one expression, or the unknowns of a system)."""
+
+    statements: tuple[Statement, ...]
+    question: str
+    asked: tuple[Expr, ...]
+
+    def text(self) -> str:
+        """The published syntax, one line per statement, question last, no theme line."""
+        lines = [f"[[var {_target_text(s.target)} = {expr_text(s.expr)}]]" for s in self.statements]
+        asked = ", ".join(f"'{expr_text(e)}'" for e in self.asked)
+        lines.append(f"[[question {self.question} = [{asked}]]]")
+        return "\n".join(lines)
+
+    @property
+    def names(self) -> list[str]:
+        """Every variable name used, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for s in self.statements:
+            if isinstance(s.target, str):
+                seen.setdefault(s.target)
+            for v in variables(s.expr):
+                seen.setdefault(v)
+        seen.setdefault(self.question)
+        return list(seen)
+
+
+def _target_text(target: str | Num) -> str:
+    return target if isinstance(target, str) else target.text
+
+
+def expr_text(e: Expr) -> str:
+    if isinstance(e, Num):
+        return e.text
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Op):
+        return f"({expr_text(e.lhs)} {e.op} {expr_text(e.rhs)})"
+    return f"{expr_text(e.lhs)} _ {expr_text(e.rhs)}"
+
+
+# ---------------------------------------------------------------- walking
+
+
+def nodes(e: Expr) -> list[Expr]:
+    """Pre-order list of the subtree's nodes (the counterfactual mutator indexes into it)."""
+    out: list[Expr] = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if isinstance(n, (Op, Compare)):
+            stack.append(n.rhs)
+            stack.append(n.lhs)
+    return out
+
+
+def literals(e: Expr) -> list[Num]:
+    return [n for n in nodes(e) if isinstance(n, Num)]
+
+
+def variables(e: Expr) -> list[str]:
+    return [n.name for n in nodes(e) if isinstance(n, Var)]
+
+
+def replace(e: Expr, old: Expr, new: Expr) -> Expr:
+    """`e` with the node `old` (compared by identity) replaced by `new`."""
+    if e is old:
+        return new
+    if isinstance(e, Op):
+        lhs, rhs = replace(e.lhs, old, new), replace(e.rhs, old, new)
+        return e if (lhs is e.lhs and rhs is e.rhs) else Op(e.op, lhs, rhs)
+    if isinstance(e, Compare):
+        return Compare(replace(e.lhs, old, new), replace(e.rhs, old, new))
+    return e
+
+
+def is_fraction_literal(e: Expr) -> bool:
+    """`(n / d)` of two whole literals: how a fraction is written."""
+    return (
+        isinstance(e, Op)
+        and e.op == "/"
+        and isinstance(e.lhs, Num)
+        and isinstance(e.rhs, Num)
+        and not e.lhs.is_decimal
+        and not e.rhs.is_decimal
+    )
+
+
+# ---------------------------------------------------------------- exact evaluation
+
+
+class EvalError(ValueError):
+    """An expression has no exact value: division by zero, a fractional remainder or exponent, an unknown name."""
+
+
+def apply(op: str, a: Value, b: Value) -> Value:
+    """One exact operation; a whole result comes back as `int`."""
+    if op == "+":
+        r = a + b
+    elif op == "-":
+        r = a - b
+    elif op == "*":
+        r = a * b
+    elif op == "/":
+        if b == 0:
+            raise EvalError("division by zero")
+        if isinstance(a, int) and isinstance(b, int):
+            return a // b if a % b == 0 else Fraction(a, b)
+        r = Fraction(a) / b
+    elif op == "%":
+        if not (isinstance(a, int) and isinstance(b, int)) or b == 0:
+            raise EvalError(f"remainder needs whole numbers, got {a} % {b}")
+        return a % b
+    elif op == "**":
+        if not isinstance(b, int) or b < 0 or b > 64:
+            raise EvalError(f"exponent must be a small whole number, got {b}")
+        r = a**b
+    else:
+        raise EvalError(f"unknown operator {op!r}")
+    if isinstance(r, Fraction) and r.denominator == 1:
+        return r.numerator
+    return r
+
+
+def evaluate(e: Expr, env: dict[str, Value], seen: list[tuple[Op, Value]] | None = None) -> Value:
+    """The exact value of `e`; when `seen` is given, each operation and its result are appended to it."""
+    if isinstance(e, Num):
+        return e.value
+    if isinstance(e, Var):
+        try:
+            return env[e.name]
+        except KeyError:
+            raise EvalError(f"variable {e.name!r} is used before it is defined") from None
+    if isinstance(e, Op):
+        r = apply(e.op, evaluate(e.lhs, env, seen), evaluate(e.rhs, env, seen))
+        if seen is not None:
+            seen.append((e, r))
+        return r
+    raise EvalError("a comparison has no numeric value")
+
+
+def run(structure: Structure) -> dict[str, Value]:
+    """Values of the defined variables of a plain (definition) structure, in order."""
+    env: dict[str, Value] = {}
+    for s in structure.statements:
+        if s.is_equation:
+            raise EvalError("run() takes definitions only; solve equations with solve_equations()")
+        env[s.target] = evaluate(s.expr, env)  # type: ignore[index]
+    return env
+
+
+# ---------------------------------------------------------------- literals and answer text
+
+
+def num(value: Value, fixed: bool = False) -> Num:
+    """A whole or fractional-decimal literal from its value (decimals print like Python floats: `11.0`, `6.7`)."""
+    if isinstance(value, int):
+        return Num(value, str(value), fixed)
+    return Num(value, decimal_text(value), fixed)
+
+
+def decimal_text(value: Value) -> str:
+    """A terminating decimal written like a Python float: `Fraction(67, 10)` -> `6.7`, `11` -> `11.0`."""
+    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f") if isinstance(value, Fraction) else ""
+    if not text:
+        return f"{value}.0"
+    return text if "." in text else text + ".0"
+
+
+def from_literal_text(text: str) -> Num:
+    """A literal as written in a structure."""
+    if "." in text:
+        return Num(_whole(Fraction(text)), text)
+    return Num(int(text), text)
+
+
+def _whole(v: Fraction) -> Value:
+    return v.numerator if v.denominator == 1 else v
+
+
+_FLOAT15 = Context(prec=15, rounding=ROUND_HALF_EVEN)
+
+
+def float15(value: Value) -> str:
+    """A number as the published release writes decimal answers (sympy Float, 15 significant digits)."""
+    d = (
+        _FLOAT15.divide(Decimal(value.numerator), Decimal(value.denominator))
+        if isinstance(value, Fraction)
+        else (_FLOAT15.plus(Decimal(value)))
+    )
+    if d == 0:
+        return "0"
+    places = max(15 - (d.adjusted() + 1), 1)
+    return f"{d:.{places}f}"
+
+
+def value_text(value: Value, decimal: bool = False) -> str:
+    """`12`, `109/4`, or with `decimal` the published 15-digit form `33.0600000000000`."""
+    if decimal:
+        return float15(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------- reading the published syntax
+
+_VAR_LINE = re.compile(r"^\[\[var\s+(\S+)\s*=\s*(.+?)\]\]$")
+_QUESTION_LINE = re.compile(r"^\[\[question\s+(\w+)\s*=\s*\[(.*)\]\]\]$")
+_TOKEN = re.compile(r"\s*(\d+\.\d+|\d+|[A-Za-z]\w*|\*\*|[-+*/%()_])")
+
+
+class StructureSyntaxError(ValueError):
+    """A structure line that is not in the published syntax; the message names the line and the token."""
+
+
+def parse_structure(text: str) -> Structure:
+    """Read the published syntax (a trailing `theme:`/`math concept:` line is ignored).
+
+    Operator precedence follows Python's, as the published solver does, for the few unparenthesised forms.
+    """
+    statements: list[Statement] = []
+    question: tuple[str, tuple[Expr, ...]] | None = None
+    for raw in text.strip().splitlines():
+        line = raw.strip()
+        if not line or not line.startswith("[["):
+            continue
+        if question is not None:
+            raise StructureSyntaxError(f"line {line!r} follows the question")
+        if m := _VAR_LINE.match(line):
+            lhs = m.group(1)
+            target: str | Num = from_literal_text(lhs) if re.fullmatch(r"-?\d+(\.\d+)?", lhs) else lhs
+            statements.append(Statement(target, _parse_expr(m.group(2), line)))
+        elif m := _QUESTION_LINE.match(line):
+            items = re.findall(r"'([^']*)'|\"([^\"]*)\"", m.group(2))
+            asked = tuple(_parse_expr(a or b, line) for a, b in items)
+            if not asked:
+                raise StructureSyntaxError(f"question asks for nothing in line {line!r}")
+            question = (m.group(1), asked)
+        else:
+            raise StructureSyntaxError(f"not a var or question line: {line!r}")
+    if question is None:
+        raise StructureSyntaxError(f"no question line in structure {text!r}")
+    return Structure(tuple(statements), question[0], question[1])
+
+
+def _parse_expr(text: str, line: str) -> Expr:
+    tokens = _tokens(text, line)
+    pos = 0
+
+    def peek() -> str | None:
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take() -> str:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise StructureSyntaxError(f"expression {text!r} ends early in line {line!r}")
+        pos += 1
+        return tokens[pos - 1]
+
+    def compare() -> Expr:
+        lhs = additive()
+        if peek() == "_":
+            take()
+            return Compare(lhs, additive())
+        return lhs
+
+    def additive() -> Expr:
+        e = term()
+        while peek() in ("+", "-"):
+            e = Op(take(), e, term())
+        return e
+
+    def term() -> Expr:
+        e = power()
+        while peek() in ("*", "/", "%"):
+            e = Op(take(), e, power())
+        return e
+
+    def power() -> Expr:
+        e = atom()
+        if peek() == "**":
+            take()
+            return Op("**", e, power())
+        return e
+
+    def atom() -> Expr:
+        t = take()
+        if t == "(":
+            e = compare()
+            if take() != ")":
+                raise StructureSyntaxError(f"missing ')' in {text!r} in line {line!r}")
+            return e
+        if t == "-" and peek() and peek()[0].isdigit():  # type: ignore[index]
+            n = from_literal_text(take())
+            return Num(-n.value, "-" + n.text)
+        if t[0].isdigit():
+            return from_literal_text(t)
+        if t[0].isalpha() or t[0] == "_":
+            return Var(t)
+        raise StructureSyntaxError(f"unexpected token {t!r} in {text!r} in line {line!r}")
+
+    e = compare()
+    if pos != len(tokens):
+        raise StructureSyntaxError(f"unexpected token {tokens[pos]!r} in {text!r} in line {line!r}")
+    return e
+
+
+def _tokens(text: str, line: str) -> list[str]:
+    out, pos, text = [], 0, text.rstrip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise StructureSyntaxError(f"unexpected character {text[pos : pos + 1]!r} in {text!r} in line {line!r}")
+        out.append(m.group(1))
+        pos = m.end()
+    return out
