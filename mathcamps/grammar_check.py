@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import isqrt
 
+from mathcamps import lang
 from mathcamps.grammar_tree import (
     Compare,
     EvalError,
@@ -32,6 +33,7 @@ from mathcamps.grammar_tree import (
     Value,
     Var,
     apply,
+    as_structure,
     evaluate,
     float15,
     is_fraction_literal,
@@ -40,6 +42,7 @@ from mathcamps.grammar_tree import (
 )
 from mathcamps.standards import Standard, get_standard
 
+AnyStructure = Structure | lang.Structure | str
 MAX_NAMES = 26  # names are single letters
 
 _RULE_OPS = {
@@ -76,9 +79,10 @@ class Answer:
     text: str
 
 
-def answer(standard: Standard | str, structure: Structure) -> Answer:
+def answer(standard: Standard | str, structure: AnyStructure) -> Answer:
     """Solve `structure` exactly the way the standard asks (a value, a relation, factor pairs or a system)."""
     std = get_standard(standard) if isinstance(standard, str) else standard
+    structure = as_structure(structure)
     decimal = any(n.is_decimal for n in _all_literals(structure))
     if std.answer_kind == "compare" or isinstance(structure.asked[0], Compare):
         c = structure.asked[0]
@@ -192,14 +196,18 @@ def _var_nodes(e: Expr) -> list[Var]:
 # ---------------------------------------------------------------- the check
 
 
-def accepts(standard: Standard | str, structure: Structure, followup: bool = False) -> bool:
-    """Whether the standard's constraints allow `structure` (`followup`: one statement over the length limit)."""
+def accepts(standard: Standard | str, structure: AnyStructure, followup: bool = False) -> bool:
+    """Whether the standard's constraints allow `structure` (`followup`: one statement over the length limit).
+
+    `structure` may be our working form, a `mathcamps.lang.Structure`, or text in the published syntax.
+    """
     return not violations(standard, structure, followup)
 
 
-def violations(standard: Standard | str, structure: Structure, followup: bool = False) -> list[str]:
+def violations(standard: Standard | str, structure: AnyStructure, followup: bool = False) -> list[str]:
     """What about `structure` the standard does not allow; empty when it is accepted."""
     std = get_standard(standard) if isinstance(standard, str) else standard
+    structure = as_structure(structure)
     try:
         if std.answer_kind == "compare":
             _check_compare(std, structure)

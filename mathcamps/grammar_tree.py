@@ -11,10 +11,11 @@ Values are exact: `int` where whole, `fractions.Fraction` otherwise (decimal lit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+
+from mathcamps import lang
 
 Value = int | Fraction
 
@@ -274,115 +275,76 @@ def value_text(value: Value, decimal: bool = False) -> str:
     return str(value)
 
 
-# ---------------------------------------------------------------- reading the published syntax
-
-_VAR_LINE = re.compile(r"^\[\[var\s+(\S+)\s*=\s*(.+?)\]\]$")
-_QUESTION_LINE = re.compile(r"^\[\[question\s+(\w+)\s*=\s*\[(.*)\]\]\]$")
-_TOKEN = re.compile(r"\s*(\d+\.\d+|\d+|[A-Za-z]\w*|\*\*|[-+*/%()_])")
+# ---------------------------------------------------------------- to and from mathcamps.lang
 
 
-class StructureSyntaxError(ValueError):
-    """A structure line that is not in the published syntax; the message names the line and the token."""
+def to_lang(structure: Structure, context: lang.Context | None = None) -> lang.Structure:
+    """The same structure as `mathcamps.lang` nodes (formula constants keep their `const` mark)."""
+    statements: list[lang.Statement] = []
+    for s in structure.statements:
+        if isinstance(s.target, Num):
+            lhs = _lang_expr(s.target)
+            assert isinstance(lhs, (lang.Num, lang.Dec))
+            statements.append(lang.Equation(lhs, _lang_expr(s.expr)))
+        else:
+            statements.append(lang.Define(s.target, _lang_expr(s.expr)))
+    question = lang.Question(structure.question, tuple(_lang_expr(e) for e in structure.asked))
+    return lang.Structure(tuple(statements), question, context)
+
+
+def _lang_expr(e: Expr) -> lang.Target:
+    if isinstance(e, Num):
+        if e.is_decimal:
+            return lang.Dec(Decimal(e.text))
+        return lang.Num(int(e.value), const=e.fixed)
+    if isinstance(e, Var):
+        return lang.Var(e.name)
+    if isinstance(e, Op):
+        return lang.BinOp(e.op, _lang_expr(e.lhs), _lang_expr(e.rhs))  # type: ignore[arg-type]
+    return lang.Compare(_lang_expr(e.lhs), _lang_expr(e.rhs))  # type: ignore[arg-type]
+
+
+def from_lang(structure: lang.Structure) -> Structure:
+    """Our working form of a `mathcamps.lang` structure (the context line is dropped)."""
+    statements = []
+    for s in structure.statements:
+        if isinstance(s, lang.Equation):
+            target = _from_lang_expr(s.lhs)
+            assert isinstance(target, Num)
+            statements.append(Statement(target, _from_lang_expr(s.rhs)))
+        else:
+            statements.append(Statement(s.name, _from_lang_expr(s.value)))
+    asked = tuple(_from_lang_expr(t) for t in structure.question.targets)
+    return Structure(tuple(statements), structure.question.name, asked)
+
+
+def _from_lang_expr(e: lang.Target) -> Expr:
+    if isinstance(e, lang.Num):
+        return Num(e.value, str(e.value), e.const)
+    if isinstance(e, lang.Dec):
+        return from_literal_text(str(e.value))
+    if isinstance(e, lang.Var):
+        return Var(e.name)
+    if isinstance(e, lang.BinOp):
+        return Op(e.op, _from_lang_expr(e.lhs), _from_lang_expr(e.rhs))
+    if isinstance(e, lang.Compare):
+        return Compare(_from_lang_expr(e.lhs), _from_lang_expr(e.rhs))
+    if isinstance(e, lang.Neg) and isinstance(e.operand, (lang.Num, lang.Dec)):
+        n = _from_lang_expr(e.operand)
+        assert isinstance(n, Num)
+        return Num(-n.value, "-" + n.text)
+    raise ValueError(f"expression {e} has no counterpart in the sampler's form")
 
 
 def parse_structure(text: str) -> Structure:
-    """Read the published syntax (a trailing `theme:`/`math concept:` line is ignored).
-
-    Operator precedence follows Python's, as the published solver does, for the few unparenthesised forms.
-    """
-    statements: list[Statement] = []
-    question: tuple[str, tuple[Expr, ...]] | None = None
-    for raw in text.strip().splitlines():
-        line = raw.strip()
-        if not line or not line.startswith("[["):
-            continue
-        if question is not None:
-            raise StructureSyntaxError(f"line {line!r} follows the question")
-        if m := _VAR_LINE.match(line):
-            lhs = m.group(1)
-            target: str | Num = from_literal_text(lhs) if re.fullmatch(r"-?\d+(\.\d+)?", lhs) else lhs
-            statements.append(Statement(target, _parse_expr(m.group(2), line)))
-        elif m := _QUESTION_LINE.match(line):
-            items = re.findall(r"'([^']*)'|\"([^\"]*)\"", m.group(2))
-            asked = tuple(_parse_expr(a or b, line) for a, b in items)
-            if not asked:
-                raise StructureSyntaxError(f"question asks for nothing in line {line!r}")
-            question = (m.group(1), asked)
-        else:
-            raise StructureSyntaxError(f"not a var or question line: {line!r}")
-    if question is None:
-        raise StructureSyntaxError(f"no question line in structure {text!r}")
-    return Structure(tuple(statements), question[0], question[1])
+    """Read the published syntax (via `mathcamps.lang.parse`); a `theme:`/`math concept:` line is ignored."""
+    return from_lang(lang.parse(text))
 
 
-def _parse_expr(text: str, line: str) -> Expr:
-    tokens = _tokens(text, line)
-    pos = 0
-
-    def peek() -> str | None:
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take() -> str:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise StructureSyntaxError(f"expression {text!r} ends early in line {line!r}")
-        pos += 1
-        return tokens[pos - 1]
-
-    def compare() -> Expr:
-        lhs = additive()
-        if peek() == "_":
-            take()
-            return Compare(lhs, additive())
-        return lhs
-
-    def additive() -> Expr:
-        e = term()
-        while peek() in ("+", "-"):
-            e = Op(take(), e, term())
-        return e
-
-    def term() -> Expr:
-        e = power()
-        while peek() in ("*", "/", "%"):
-            e = Op(take(), e, power())
-        return e
-
-    def power() -> Expr:
-        e = atom()
-        if peek() == "**":
-            take()
-            return Op("**", e, power())
-        return e
-
-    def atom() -> Expr:
-        t = take()
-        if t == "(":
-            e = compare()
-            if take() != ")":
-                raise StructureSyntaxError(f"missing ')' in {text!r} in line {line!r}")
-            return e
-        if t == "-" and peek() and peek()[0].isdigit():  # type: ignore[index]
-            n = from_literal_text(take())
-            return Num(-n.value, "-" + n.text)
-        if t[0].isdigit():
-            return from_literal_text(t)
-        if t[0].isalpha() or t[0] == "_":
-            return Var(t)
-        raise StructureSyntaxError(f"unexpected token {t!r} in {text!r} in line {line!r}")
-
-    e = compare()
-    if pos != len(tokens):
-        raise StructureSyntaxError(f"unexpected token {tokens[pos]!r} in {text!r} in line {line!r}")
-    return e
-
-
-def _tokens(text: str, line: str) -> list[str]:
-    out, pos, text = [], 0, text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise StructureSyntaxError(f"unexpected character {text[pos : pos + 1]!r} in {text!r} in line {line!r}")
-        out.append(m.group(1))
-        pos = m.end()
-    return out
+def as_structure(structure: Structure | lang.Structure | str) -> Structure:
+    """Our working form of a structure given in any of the three forms."""
+    if isinstance(structure, Structure):
+        return structure
+    if isinstance(structure, str):
+        return parse_structure(structure)
+    return from_lang(structure)
