@@ -111,7 +111,7 @@ class StructureSyntaxError(ValueError):
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _NUMBER = r"\d+\.\d+|\d+"
 _TOKEN = re.compile(rf"\s*(?:(?P<number>{_NUMBER})|(?P<name>{_NAME})|(?P<op>\*\*|[-+*/%()_]))")
-_VAR_LINE = re.compile(rf"\[\[\s*var\s+(?P<lhs>{_NAME}|{_NUMBER})\s*=\s*(?P<rhs>.*?)\s*\]\]$")
+_VAR_LINE = re.compile(rf"\[\[\s*var\s+(?P<lhs>{_NAME}|-?(?:{_NUMBER}))\s*=\s*(?P<rhs>.*?)\s*\]\]$")
 _QUESTION_LINE = re.compile(rf"\[\[\s*question\s+(?P<name>{_NAME})\s*=\s*\[(?P<items>.*)\]\s*\]\]$")
 _CONTEXT_LINE = re.compile(r"(?P<kind>theme|math concept):\s?(?P<text>.*)$")
 _QUOTED = re.compile(r"\s*(?:'(?P<single>[^']*)'|\"(?P<double>[^\"]*)\")\s*(?:,|$)")
@@ -229,7 +229,7 @@ def _parse_line(line: str, line_no: int) -> Statement | Question | Context:
         rhs = parse_expr(m["rhs"], allow_compare=False, line_no=line_no, offset=indent + m.start("rhs"), line=line)
         assert not isinstance(rhs, Compare)
         lhs = m["lhs"]
-        if lhs[0].isdigit():
+        if not re.fullmatch(_NAME, lhs):
             return Equation(Dec(Decimal(lhs)) if "." in lhs else Num(int(lhs)), rhs)
         return Define(lhs, rhs)
     if m := _QUESTION_LINE.match(stripped):

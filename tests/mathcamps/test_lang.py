@@ -55,6 +55,7 @@ CANONICAL = [
     "[[var 343 = (g ** 3)]]\n[[question y = ['g']]]",
     "[[var z = ((4 * 3) + (7 / 8))]]\n[[question q = ['z']]]",
     "[[var 612.5 = (q + 2.5)]]\n[[question h = ['q']]]",
+    "[[var -3 = (x - 5)]]\n[[question h = ['x']]]",
 ]
 
 
@@ -210,13 +211,19 @@ _exprs = st.recursive(
 )
 
 
+_statements = st.one_of(
+    st.builds(Define, _names, _exprs),
+    st.builds(Equation, st.integers(-1000, 1000).map(Num), _exprs),
+)
+
+
 @given(
-    st.lists(st.tuples(_names, _exprs), max_size=4),
+    st.lists(_statements, max_size=4),
     st.lists(st.one_of(_exprs, st.builds(Compare, _exprs, _exprs)), min_size=1, max_size=2),
     st.one_of(
         st.none(), st.builds(Context, st.sampled_from(["theme", "math concept"]), st.sampled_from(["Dog", "x: y"]))
     ),
 )
-def test_print_then_parse_is_identity(defs: list, targets: list, context: Context | None) -> None:
-    s = Structure(tuple(Define(n, e) for n, e in defs), Question("q", tuple(targets)), context)
+def test_print_then_parse_is_identity(statements: list, targets: list, context: Context | None) -> None:
+    s = Structure(tuple(statements), Question("q", tuple(targets)), context)
     assert parse(format_structure(s)) == s
