@@ -153,9 +153,8 @@ def _summary(tallies: dict[str, _Tally]) -> str:
         total.counterfactual += t.counterfactual
         total.seconds += t.seconds
     rows.append("-" * len(header))
-    rows.append(
-        f"{'total':24} {total.originals:5d} {total.incremental:5d} {total.counterfactual:5d} {'':17} {total.seconds:8.2f}"
-    )
+    counts = f"{total.originals:5d} {total.incremental:5d} {total.counterfactual:5d}"
+    rows.append(f"{'total':24} {counts} {'':17} {total.seconds:8.2f}")
     return "\n".join(rows)
 
 
