@@ -57,15 +57,24 @@ class Rendering:
 
 def number_text(e: Expr) -> str:
     """A literal as it is written in a problem: `7`, `6.7`, `3/4`."""
-    if isinstance(e, Op) and is_fraction_literal(e):
+    if isinstance(e, Op) and _is_frac(e):
         return f"{e.lhs.text}/{e.rhs.text}"  # type: ignore[union-attr]
     assert isinstance(e, Num)
     return e.text
 
 
+def _is_frac(e: Expr) -> bool:
+    """A fraction literal: `(n / d)` in a standard whose literals may be fractions (elsewhere it is a division)."""
+    return _FRACTIONS[0] and is_fraction_literal(e)
+
+
+# Whether the standard being rendered writes fractions; set by the entry points, read by the helpers below.
+_FRACTIONS = [False]
+
+
 def _math(e: Expr) -> str:
     """An expression in plain notation: `(53 + 12) * 3`, fractions as `3/4`."""
-    if isinstance(e, (Num,)) or is_fraction_literal(e):
+    if isinstance(e, (Num,)) or _is_frac(e):
         return number_text(e)
     if isinstance(e, Var):
         return e.name
@@ -94,7 +103,7 @@ _OP_WORDS = {
 
 
 def _words(e: Expr, labels: dict[str, str], rng: random.Random) -> str:
-    if isinstance(e, Num) or is_fraction_literal(e):
+    if isinstance(e, Num) or _is_frac(e):
         return number_text(e)
     if isinstance(e, Var):
         return labels[e.name]
@@ -154,7 +163,8 @@ def _story(std: Standard, s: Structure, rng: random.Random) -> Rendering:
         simple = (
             isinstance(e, Op)
             and e.op in _SIMPLE
-            and all(isinstance(x, Num) or is_fraction_literal(x) for x in (e.lhs, e.rhs))
+            and not _is_frac(e)
+            and all(isinstance(x, Num) or _is_frac(x) for x in (e.lhs, e.rhs))
         )
         if k == 0 and simple and len(s.statements) > 0:
             form = rng.choice(_SIMPLE[e.op])  # type: ignore[union-attr]
@@ -162,7 +172,7 @@ def _story(std: Standard, s: Structure, rng: random.Random) -> Rendering:
                 form.format(who=who, items=items, place=place, a=number_text(e.lhs), b=number_text(e.rhs))  # type: ignore[union-attr]
                 + f" Call the result {label}."
             )
-        elif isinstance(e, Num) or is_fraction_literal(e):
+        elif isinstance(e, Num) or _is_frac(e):
             sentences.append(
                 rng.choice(("{L} is {n} {items}.", "{who} counts {n} {items}; this is {l}.")).format(
                     L=label.capitalize(), l=label, n=number_text(e), items=items, who=who
@@ -301,7 +311,7 @@ def _equation(std: Standard, s: Structure, rng: random.Random) -> Rendering:
             )
         ).format(u=" and ".join(unknowns), e1=eqs[0], e2=eqs[1])
         return Rendering(text, None)
-    text = rng.choice(("Solve for {x}: {e}", "What value of {x} makes {e} true?", "Find {x} when {e}.")).format(
+    text = rng.choice(("Solve for {x}: {e}.", "What value of {x} makes {e} true?", "Find {x} when {e}.")).format(
         x=x, e=eqs[0]
     )
     return Rendering(text, None)
@@ -313,6 +323,7 @@ def _equation(std: Standard, s: Structure, rng: random.Random) -> Rendering:
 def render(standard: Standard | str, structure: Structure, rng: random.Random) -> Rendering:
     """The word problem for `structure`; the phrasing is drawn from `rng`."""
     std = get_standard(standard) if isinstance(standard, str) else standard
+    _FRACTIONS[0] = "fraction" in std.number_types
     if std.is_equation:
         return _equation(std, structure, rng)
     if std.id in STORY and structure.statements and isinstance(structure.asked[0], Var):
@@ -325,6 +336,7 @@ def render_followup(
 ) -> str:
     """The follow-up as the next turn of the dialogue that posed `original`."""
     std = get_standard(standard) if isinstance(standard, str) else standard
+    _FRACTIONS[0] = "fraction" in std.number_types
     if kind == "counterfactual":
         old, new = _changed_literal(original, followup)
         again = render(std, followup, rng).text
