@@ -136,6 +136,9 @@ class _Expansion:
                 lhs = self.expr_number()
                 return Op("/", lhs, self.expr_number())
             d, q = self._operand(), self._operand()
+            if isinstance(d, int) and isinstance(q, int) and d * q > std.values[1]:
+                # Keep the dividend in range by construction instead of by rejection.
+                q = rng.randint(1, max(1, std.values[1] // d))
             return Op("/", num(d * q), num(d))
         if rule == "remainder":
             a, b = _whole(std, rng), _whole(std, rng)
