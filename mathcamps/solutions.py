@@ -41,9 +41,8 @@ def solve_steps(standard: Standard | str, structure: Structure) -> str:
         assert isinstance(c, Compare)
         a, b = evaluate(c.lhs, {}), evaluate(c.rhs, {})
         if isinstance(c.lhs, Op):
-            lines.append(
-                f"{_show(c.lhs, {})} = {_fmt(a, std, False, True)} and {_show(c.rhs, {})} = {_fmt(b, std, False, True)}."
-            )
+            left, right = _fmt(a, std, False, True), _fmt(b, std, False, True)
+            lines.append(f"{_show(c.lhs, {})} = {left} and {_show(c.rhs, {})} = {right}.")
         rel = answer(std, structure).text
         word = {"<": "less than", ">": "greater than", "=": "equal to"}[rel]
         lines.append(f"{_show(c.lhs, {})} is {word} {_show(c.rhs, {})}, so the blank is {rel}.")
@@ -116,10 +115,8 @@ def _equation_steps(std: Standard, s: Structure) -> list[str]:
                 )
             else:
                 root = round(float(target) ** (1 / float(other)))
-                how, target = (
-                    f"Take the {'square' if other == 2 else 'cube' if other == 3 else str(other) + 'th'} root of both sides",
-                    root,
-                )
+                which = {2: "square", 3: "cube"}.get(other, f"{other}th")  # type: ignore[call-overload]
+                how, target = f"Take the {which} root of both sides", root
             target = _norm(target)
             expr = expr.lhs if left else expr.rhs
             lines.append(f"{how}: {_show(expr, {})} = {_fmt(target, std)}")
