@@ -9,7 +9,8 @@ A structure is a few statements, one question and an optional context line::
 
 API summary:
 - Expressions: `Num(int)`, `Dec(Decimal)`, `Var(name)`, `BinOp(op, lhs, rhs)` with op in `OPS`
-  (`+ - * / % **`), `Neg(expr)`, and `Compare(lhs, rhs)` (question targets only, printed `lhs _ rhs`).
+  (`+ - * / // % **`; the published structures never use `//`, back-translations do), `Neg(expr)`, and
+  `Compare(lhs, rhs)` (question targets only, printed `lhs _ rhs`).
   A fraction literal is `BinOp('/', Num(n), Num(d))`; build it with `frac(n, d)`, test it with `is_fraction(e)`.
   `Num.const` marks fixed coefficients (the 2 in a rectangle's perimeter) that a counterfactual must not change;
   it is metadata: it neither prints nor takes part in equality.
@@ -110,7 +111,7 @@ class StructureSyntaxError(ValueError):
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _NUMBER = r"\d+\.\d+|\d+"
-_TOKEN = re.compile(rf"\s*(?:(?P<number>{_NUMBER})|(?P<name>{_NAME})|(?P<op>\*\*|[-+*/%()_]))")
+_TOKEN = re.compile(rf"\s*(?:(?P<number>{_NUMBER})|(?P<name>{_NAME})|(?P<op>\*\*|//|[-+*/%()_]))")
 _VAR_LINE = re.compile(rf"\[\[\s*var\s+(?P<lhs>{_NAME}|-?(?:{_NUMBER}))\s*=\s*(?P<rhs>.*?)\s*\]\]$")
 _QUESTION_LINE = re.compile(rf"\[\[\s*question\s+(?P<name>{_NAME})\s*=\s*\[(?P<items>.*)\]\s*\]\]$")
 _CONTEXT_LINE = re.compile(r"(?P<kind>theme|math concept):\s?(?P<text>.*)$")
@@ -171,7 +172,7 @@ class _ExprParser:
 
     def term(self) -> Expr:
         expr = self.unary()
-        while self.peek() in ("*", "/", "%"):
+        while self.peek() in ("*", "/", "//", "%"):
             op = self.take()[1]
             expr = BinOp(op, expr, self.unary())  # type: ignore[arg-type]
         return expr

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
-OPS = ("+", "-", "*", "/", "%", "**")
-Op: TypeAlias = Literal["+", "-", "*", "/", "%", "**"]
+OPS = ("+", "-", "*", "/", "//", "%", "**")
+Op: TypeAlias = Literal["+", "-", "*", "/", "//", "%", "**"]
 ContextKind: TypeAlias = Literal["theme", "math concept"]
 CONTEXT_KINDS: tuple[ContextKind, ...] = ("theme", "math concept")
 

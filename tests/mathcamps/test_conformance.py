@@ -11,6 +11,7 @@ import pytest
 
 from mathcamps.answers import equivalent
 from mathcamps.lang import format_structure, parse, structure_key
+from mathcamps.llm_render import cycle_verdict, extract_structure
 from mathcamps.solver import SolveError, solve
 from tests.reference import reference_dir
 
@@ -102,3 +103,17 @@ def test_structure_key_is_blind_to_names_and_theme(published: list[dict]) -> Non
     texts = {r["symbolic-struct"].rsplit("\n", 1)[0] for r in published}
     # Renaming merges structures that differ only in names (e.g. `10 _ 7` asked as p or as w) but nothing else.
     assert 0.9 * len(texts) < len(keys) < len(texts)
+
+
+def test_published_back_translations_pass_our_cycle_check(published: list[dict]) -> None:
+    # The release kept only problems whose `new symbolic struct` solved to the answer; our check should agree.
+    exempt = {"K.CC.C.7", "4.NF.A.2", "4.OA.B.4"}
+    rows = [r for r in published if r["standard"] not in exempt]
+    verdicts = {}
+    for r in rows:
+        back = extract_structure(r["new symbolic struct"])
+        verdicts[r["id"]] = cycle_verdict(r["symbolic-struct"], back, FINAL_ANSWER.get(r["standard"]))  # type: ignore[arg-type]
+    failed = {k: v for k, v in verdicts.items() if v is not None}
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} published back-translations pass: {failed}")
+    assert len(rows) == 9107
+    assert not failed, failed

@@ -39,6 +39,9 @@ from mathcamps.solver import (
         ("[[var a = (5 ** 4)]]\n[[question g = ['a']]]", None, "625", "integer"),
         ("[[var a = (64 ** (1 / 3))]]\n[[question g = ['a']]]", None, "4", "integer"),
         ("[[var i = (535 % 461)]]\n[[question k = ['i']]]", None, "74", "integer"),
+        ("[[var i = (535 // 461)]]\n[[question k = ['i']]]", None, "1", "integer"),
+        # a question naming a defined variable and an undefined one reads as an equation (LLM back-translations)
+        ("[[var x = (22 + 6)]]\n[[var y = (x - 7)]]\n[[question y = ['z']]]", None, "21", "integer"),
         # decimals print as SymPy floats at 15 significant digits
         (
             "[[var s = 11.0]]\n[[var u = (6.7 * s)]]\n[[var p = (4.3 + u)]]\n[[question l = ['p']]]",
