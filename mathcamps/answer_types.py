@@ -237,6 +237,7 @@ _REL = re.compile(
     re.I,
 )
 _WORD_RELATION = {"g": ">", "m": ">", "l": "<", "b": ">", "f": "<", "s": "<", "e": "=", "t": "="}
+_COPULA = re.compile(r"\s+(?:is|are|was)\s*$", re.I)
 _BLANK = re.compile(r"(?:^|\s)(?:_+|\?|□|\[\s*\])(?=\s|$)")
 
 
@@ -279,7 +280,8 @@ def read_relation(text: str, question: str | None = None) -> Relation | None:
     lone, chain = None, []
     for i, m in enumerate(tokens):
         rel = _relation_of(m)
-        left, right = t[tokens[i - 1].end() if i else 0 : m.start()], t[m.end() : starts[i + 1]]
+        left = _COPULA.sub("", t[tokens[i - 1].end() if i else 0 : m.start()])  # "4 is greater than 2"
+        right = t[m.end() : starts[i + 1]]
         if _numeric_edge(left, True) and _numeric_edge(right, False):
             chain.append((rel, left, right))
         else:
