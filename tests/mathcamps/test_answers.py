@@ -293,7 +293,10 @@ PUBLISHED = [
     ("<", Relation("<")),
     ("[(1, 26), (2, 13)]", Pairs.of([(1, 26), (2, 13)])),
     ("[1, 2]", Values((Number.of(1), Number.of(2)))),
-    ("{q: 373/321, s: 2291/642}", Mapping.of({"q": Number.of(Fraction(373, 321)), "s": Number.of(Fraction(2291, 642))})),
+    (
+        "{q: 373/321, s: 2291/642}",
+        Mapping.of({"q": Number.of(Fraction(373, 321)), "s": Number.of(Fraction(2291, 642))}),
+    ),
 ]
 
 
