@@ -161,15 +161,17 @@ def _cut_runaway(low: str) -> tuple[int, bool]:
 
 def _candidate(raw: str) -> str | None:
     """`raw` tidied (calculator annotations, markdown, trailing full stop), or None if it holds no value."""
-    s = raw.strip()[:MAX_ANSWER_CHARS]
+    s = _MARKUP.sub("", raw.strip()[:MAX_ANSWER_CHARS]).strip()
     if "<<" in s:
-        wrapped = _WRAPPED.fullmatch(s)
-        if wrapped is not None:
+        for _ in range(3):  # the prompt's `<<...>>` placeholder, sometimes doubled
+            wrapped = _WRAPPED.fullmatch(s)
+            if wrapped is None:
+                break
             s = wrapped.group(1).strip()
-        else:
+        if "<<" in s and ">>" in s:
             rest = _ANNOTATION.sub(" ", s).strip()
             s = rest if _VALUE_HINT.search(rest) else s
-    s = _MARKUP.sub("", s).strip().rstrip(".").strip()
+    s = s.rstrip(".").strip()
     return s if s and _VALUE_HINT.search(s) else None
 
 
@@ -189,7 +191,8 @@ def _last_boxed(text: str) -> str | None:
 
 
 def _only_value(line: str) -> bool:
-    """Whether a line holds a value and nothing else but units, punctuation and variable names."""
+    """Whether a line holds a value and nothing else but units, punctuation, variable names, or a short noun
+    after the value ("813 apples")."""
     s = normalise(clean_latex(line))
     nums = scan(s)
     if not nums and not any(c in s for c in "<>="):
@@ -199,8 +202,10 @@ def _only_value(line: str) -> bool:
         pieces.append(s[pos : n.start])
         pos = n.end
     pieces.append(s[pos:])
-    left = _NON_VALUE.sub(" ", " ".join(pieces)).lower().split()
-    return all(w in _UNIT_WORDS or len(w) == 1 for w in left)
+    left = [w for w in _NON_VALUE.sub(" ", " ".join(pieces[:-1])).lower().split() if w not in _UNIT_WORDS]
+    tail = [w for w in _NON_VALUE.sub(" ", pieces[-1]).lower().split() if w not in _UNIT_WORDS]
+    # variable names may stand anywhere (`q = 1.2, s = 3.4`); a short noun may follow the value ("813 apples")
+    return all(len(w) == 1 for w in left) and (len(tail) <= 2 if nums else not tail)
 
 
 def grade(response: str, expected: str, question: str | None = None) -> Verdict:
