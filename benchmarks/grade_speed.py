@@ -152,9 +152,9 @@ HOSTILE = [
 HOSTILE_EXPECTED = ["7", "3/4", "1.03448275862069", ">", "[(1, 64), (2, 32)]", "{q: 373/321, s: 2291/642}"]
 
 
-def _timed(response: str, expected: str) -> float:
+def _timed(response: str, expected: str, question: str | None = None) -> float:
     t = time.perf_counter()
-    grade(response, expected)
+    grade(response, expected, question)
     return time.perf_counter() - t
 
 
@@ -183,6 +183,10 @@ def main() -> None:
     q = statistics.quantiles(latencies, n=1000)
     print(f"per grade: p50 {q[499] * 1e6:.0f} us, p99 {q[989] * 1e6:.0f} us, "
           f"p99.9 {q[998] * 1e6:.0f} us, max {max(latencies) * 1e6:.0f} us")  # fmt: skip
+
+    slowest = sorted(range(len(latencies)), key=latencies.__getitem__)[-100:]
+    retimed = [min(_timed(*data[i][:3]) for _ in range(3)) for i in slowest]  # spikes that are not the grader's
+    print(f"the 100 slowest re-timed (min of 3): max {max(retimed) * 1e6:.0f} us")
 
     agree = sum((v.correct if label is not None else v.unextractable) == (label if label is not None else True)
                 for v, (*_, label) in zip(verdicts, data, strict=True))  # fmt: skip

@@ -85,6 +85,7 @@ _VALUE_HINT = re.compile(
     r"forty|fifty|sixty|seventy|eighty|ninety)\b",
     re.I,
 )
+_NEXT_SENTENCE = re.compile(r"\.\s+(?=[A-Z])")
 _ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")
 _WRAPPED = re.compile(r"<<(.*)>>", re.S)
 _MARKUP = re.compile(r"(?<![\d)])(?:\*\*|__)|(?:\*\*|__)(?![\d(])|`")  # bold marks, but not the power in `9**2`
@@ -171,7 +172,7 @@ def _candidate(raw: str) -> str | None:
         if "<<" in s and ">>" in s:
             rest = _ANNOTATION.sub(" ", s).strip()
             s = rest if _VALUE_HINT.search(rest) else s
-    s = s.rstrip(".").strip()
+    s = _NEXT_SENTENCE.split(s, 1)[0].rstrip(".").strip()  # "12 m. This is because 2 + 4 = 6 ..." -> "12 m"
     return s if s and _VALUE_HINT.search(s) else None
 
 

@@ -20,6 +20,7 @@ EXTRACTION = [
     ("### Answer: <<>>>", "answer-line", ">"),
     ("### Answer: <<48+24=72>>72", "answer-line", "72"),
     ("### Answer: **42**.", "answer-line", "42"),
+    ("### Answer: 12 m. This is because 2 + 4 = 6 and 6 + 6 = 12.", "answer-line", "12 m"),
     ("### Answer:\n\n5 towels", "answer-next-line", "5 towels"),
     ("### Answer: see above\nThe answer is 9.", "answer-is", "9"),
     ("**Answer:** 12 cm", "answer-label", "12 cm"),

