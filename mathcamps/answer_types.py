@@ -74,10 +74,22 @@ class Number:
         not 0.3 (too few places) or 0.34 (wrongly rounded). A non-terminating value is never exactly half way
         between two roundings, so "correctly rounded" is unambiguous; for a published rounded value, a reading
         at the half-way point of the published digits is accepted either way.
+        A decimal followed by an ellipsis (`0.3333...`, `1.0348...`) is a truncation: accepted for a value with no
+        finite expansion when that value starts with the digits given (again at least two places).
         A percentage is accepted at face value (45% for 45) or divided by 100 (50% for 0.5).
         """
         candidates = [given.value, given.value / 100] if given.percent else [given.value]
+        if given.truncated and given.places is not None and given.places >= MIN_ROUNDED_PLACES:
+            return any(self._accepts_truncation(v, given.places) for v in candidates)
         return any(self._accepts_value(v, given.places) for v in candidates)
+
+    def _accepts_truncation(self, value: Fraction, places: int) -> bool:
+        # `1.0348...` says the value starts with these digits: it lies in [1.0348, 1.0349) (mirrored below zero)
+        if self.approx_places is None and terminates(self.value):
+            return False
+        gap = (self.value - value) * (1 if value >= 0 else -1) * 10**places
+        slack = Fraction(1, 2 * 10 ** (self.approx_places - places)) if self.approx_places else 0
+        return -slack <= gap < 1 + slack
 
     def _accepts_value(self, value: Fraction, places: int | None) -> bool:
         if self.approx_places is None:

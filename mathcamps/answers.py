@@ -172,7 +172,9 @@ def _candidate(raw: str) -> str | None:
         if "<<" in s and ">>" in s:
             rest = _ANNOTATION.sub(" ", s).strip()
             s = rest if _VALUE_HINT.search(rest) else s
-    s = _NEXT_SENTENCE.split(s, 1)[0].rstrip(".").strip()  # "12 m. This is because 2 + 4 = 6 ..." -> "12 m"
+    s = _NEXT_SENTENCE.split(s, 1)[0].strip()  # "12 m. This is because 2 + 4 = 6 ..." -> "12 m"
+    if s.endswith(".") and not s.endswith("..."):  # a full stop, not the ellipsis of a truncated decimal
+        s = s[:-1].rstrip()
     return s if s and _VALUE_HINT.search(s) else None
 
 

@@ -26,6 +26,7 @@ class Num:
     `places` is the count of digits after the decimal point when the literal was written as a decimal
     (`0.750` -> 3), and None for integers and fractions; the rounding rule needs to know how a value was written.
     `percent` is set when a `%` or "percent" followed the literal; the value is the literal's, not divided by 100.
+    `truncated` is set when an ellipsis followed a decimal (`0.3333...`): more digits were left off.
     """
 
     value: Fraction
@@ -33,6 +34,7 @@ class Num:
     percent: bool = False
     start: int = 0
     end: int = 0
+    truncated: bool = False
 
 
 # One literal. Alternatives are tried in order: mixed number, fraction, decimal or integer (with e-notation).
@@ -42,7 +44,7 @@ _LITERAL = re.compile(
     r"(?P<whole>\d+)(?:[ \t]+(?:and[ \t]+)?)(?P<mnum>\d+)[ \t]*/[ \t]*(?P<mden>\d+)(?!\d|\.\d)"
     r"|(?P<fnum>\d+(?:\.\d+)?)[ \t]*/[ \t]*(?P<fden>\d+(?:\.\d+)?)(?!\d|\.\d)"
     r"|(?P<int>\d*)(?:\.(?P<frac>\d+))?(?:[eE](?P<exp>[-+]?\d{1,6})\b)?"
-    r")(?P<pct>[ \t]*(?:%|percent\b))?"
+    r")(?P<dots>\.{3}|…)?(?P<pct>[ \t]*(?:%|percent\b))?"
 )
 _STARTS = re.compile(r"[-+]?\.?\d")
 
@@ -157,7 +159,8 @@ def scan(text: str) -> list[Num]:
         parsed = _literal(lit)
         if parsed is not None:
             value, places = parsed
-            found.append(Num(-value if sign == "-" else value, places, lit.group("pct") is not None, start, lit.end()))
+            pct, dots = lit.group("pct") is not None, lit.group("dots") is not None and places is not None
+            found.append(Num(-value if sign == "-" else value, places, pct, start, lit.end(), dots))
         elif lit.group("whole") is not None:
             # an improper "mixed number" such as `2 5/4` is two literals: read the whole part alone and go on
             whole_end = lit.start("whole") + len(lit.group("whole"))
