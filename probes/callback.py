@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from mathcamps.problem import GRADES, Problem
-from mathcamps.starter import generate_starter, structure_key
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
 from probes.engine import Record, accuracy_by_standard, evaluate
 
 
@@ -61,7 +62,7 @@ class MathCampsProbe(L.Callback):
     def problems(self) -> list[Problem]:
         """The probe set: `per_standard` problems per standard, no two sharing a symbolic structure."""
         # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
-        drawn = generate_starter(self.standards, 4 * self.per_standard, self.seed)
+        drawn = generate_problems(self.standards, 4 * self.per_standard, self.seed, followups=False)
         kept: dict[str, list[Problem]] = {s: [] for s in self.standards}
         seen: set[str] = set()
         for p in drawn:

@@ -11,7 +11,8 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from mathcamps.problem import Problem
-from mathcamps.starter import generate_starter, structure_key
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
 
 IGNORE = -100  # label of a position that takes no loss
 
@@ -90,7 +91,7 @@ class MathCampsData(L.LightningDataModule):
         self.held_out |= {structure_key(p.structure) for p in problems if p.structure}
 
     def problems(self) -> list[Problem]:
-        made = generate_starter(self.standards, self.per_standard, self.seed)
+        made = generate_problems(self.standards, self.per_standard, self.seed, followups=False)
         return [p for p in made if structure_key(p.structure or "") not in self.held_out]
 
     def corpus(self) -> list[str]:

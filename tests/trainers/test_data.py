@@ -2,7 +2,8 @@
 
 import pytest
 
-from mathcamps.starter import generate_starter, structure_key
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
 from tests.conftest import QUICK_STANDARDS
 from trainers.data import IGNORE, MathCampsData, encode_example, length_bucketed_batches
 from trainers.hf import load_tokenizer
@@ -26,7 +27,7 @@ def test_loss_is_on_the_reply_only_and_ends_with_eos(tokenizer):
 
 
 def test_held_out_structures_are_never_trained_on(tokenizer):
-    held_out = generate_starter(QUICK_STANDARDS, 30, seed=99)
+    held_out = generate_problems(QUICK_STANDARDS, 30, seed=99, followups=False)
     data = MathCampsData(QUICK_STANDARDS, per_standard=300, seed=0)
     before = len(data.problems())
     data.hold_out(held_out)
