@@ -6,7 +6,7 @@ fraction, a terminating decimal, a relation, factor pairs, or the values of a sy
 
     >>> from mathcamps.grammar_tree import parse_structure
     >>> print(solve_steps("2.NBT.B.5", parse_structure("[[var k = (53 + 12)]]\\n[[question m = ['k']]]")))
-    k = 53 + 12 = 65
+    53 + 12 = 65
     ### Answer: 65
 """
 
@@ -61,15 +61,10 @@ def solve_steps(standard: Standard | str, structure: Structure) -> str:
             name = st.target
             assert isinstance(name, str)
             value = evaluate(st.expr, env)
-            shown = _show(st.expr, env, decimals)
-            if isinstance(st.expr, Num):
-                lines.append(f"{name} = {shown}")
-            else:
-                lines.append(
-                    f"{name} = {_show(st.expr, {})}"
-                    + (f" = {shown}" if shown != _show(st.expr, {}) else "")
-                    + f" = {_fmt(value, std, decimals)}"
-                )
+            # Each step is written with the values it uses, not the structure's variable names: the text never
+            # shows those names, so a reader (or a model trained on these solutions) could not predict them.
+            if not isinstance(st.expr, Num):
+                lines.append(f"{_show(st.expr, env, decimals)} = {_fmt(value, std, decimals)}")
             env[name] = value
         asked = structure.asked[0]
         if not isinstance(asked, Var):
