@@ -18,9 +18,9 @@ from lightning.pytorch.utilities import rank_zero_only
 from rich.console import Console
 from rich.table import Table
 
-from mathcamps.problem import GRADES, Problem
 from mathcamps.generate import generate_problems
 from mathcamps.lang import structure_key
+from mathcamps.problem import GRADES, Problem
 from probes.engine import Record, accuracy_by_standard, evaluate
 
 

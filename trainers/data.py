@@ -10,9 +10,9 @@ import torch
 from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
-from mathcamps.problem import Problem
 from mathcamps.generate import generate_problems
 from mathcamps.lang import structure_key
+from mathcamps.problem import Problem
 
 IGNORE = -100  # label of a position that takes no loss
 
