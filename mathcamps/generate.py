@@ -26,14 +26,19 @@ from mathcamps.io import write_problems
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
 from mathcamps.solutions import solve_steps
 from mathcamps.standards import FollowupKind, Standard, UnknownStandardError, resolve_standards
-from mathcamps.templates import render, render_followup
+from mathcamps.templates import Style, render, render_followup
 
 _KIND_INDEX: dict[FollowupKind, int] = {"incremental": 1, "counterfactual": 2}
 _KIND_TYPE: dict[FollowupKind, str] = {"incremental": INCREMENTAL, "counterfactual": COUNTERFACTUAL}
 
 
 def generate_problems(
-    standards: list[str], per_standard: int, seed: int, followups: bool = True, solutions: bool = True
+    standards: list[str],
+    per_standard: int,
+    seed: int,
+    followups: bool = True,
+    solutions: bool = True,
+    style: Style = "story",
 ) -> list[Problem]:
     """`per_standard` originals for each standard id, each followed by the follow-ups its standard allows.
 
@@ -42,15 +47,17 @@ def generate_problems(
     stds = resolve_standards(standards)
     if per_standard < 0:
         raise ValueError(f"per_standard must be >= 0, got {per_standard}")
-    return [p for std in stds for i in range(per_standard) for p in problem_group(std, seed, i, followups, solutions)]
+    return [
+        p for std in stds for i in range(per_standard) for p in problem_group(std, seed, i, followups, solutions, style)
+    ]
 
 
 def problem_group(
-    std: Standard, seed: int, index: int, followups: bool = True, solutions: bool = True
+    std: Standard, seed: int, index: int, followups: bool = True, solutions: bool = True, style: Style = "story"
 ) -> list[Problem]:
     """Original `index` of `std` for `seed`, then its incremental and counterfactual follow-ups where found."""
     structure = sample_structure(std, seed, index)
-    text = render(std, structure, problem_rng(f"{std.id}/text", seed, index))
+    text = render(std, structure, problem_rng(f"{std.id}/text", seed, index), style)
     theme = f"\ntheme: {text.theme}" if text.theme else ""
     original_id = f"{std.id}-{seed}-{index}-0"
     group = [
@@ -71,7 +78,7 @@ def problem_group(
         fu = derive(std, structure, kind, followup_rng(std.id, seed, index, kind))
         if fu is None:
             continue
-        group.append(_followup(std, seed, index, kind, structure, fu, theme, original_id, solutions))
+        group.append(_followup(std, seed, index, kind, structure, fu, theme, original_id, solutions, style))
     return group
 
 
@@ -85,8 +92,9 @@ def _followup(
     theme: str,
     original_id: str,
     solutions: bool,
+    style: Style,
 ) -> Problem:
-    statement = render_followup(std, original, fu, kind, problem_rng(f"{std.id}/{kind}/text", seed, index))
+    statement = render_followup(std, original, fu, kind, problem_rng(f"{std.id}/{kind}/text", seed, index), style)
     return Problem(
         id=f"{std.id}-{seed}-{index}-{_KIND_INDEX[kind]}",
         standard=std.id,
@@ -113,7 +121,13 @@ class _Tally:
 
 
 def _generate_with_progress(
-    stds: list[Standard], per_standard: int, seed: int, followups: bool, solutions: bool, tallies: dict[str, _Tally]
+    stds: list[Standard],
+    per_standard: int,
+    seed: int,
+    followups: bool,
+    solutions: bool,
+    style: Style,
+    tallies: dict[str, _Tally],
 ) -> Iterator[Problem]:
     from tqdm import tqdm
 
@@ -124,7 +138,7 @@ def _generate_with_progress(
             tally = tallies.setdefault(std.id, _Tally())
             for i in range(per_standard):
                 t = time.perf_counter()
-                group = problem_group(std, seed, i, followups, solutions)
+                group = problem_group(std, seed, i, followups, solutions, style)
                 tally.seconds += time.perf_counter() - t
                 for p in group:
                     if p.type == ORIGINAL:
@@ -167,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output file, .jsonl or .json")
     parser.add_argument("--no-followups", action="store_true", help="originals only")
     parser.add_argument("--no-solutions", action="store_true", help="leave out worked solutions")
+    parser.add_argument("--style", choices=["story", "exercise"], default="story",
+                        help="word problems where a standard has them (default), or bare arithmetic exercises")
     args = parser.parse_args(argv)
     if args.per_standard < 1:
         parser.error(f"--per-standard must be >= 1, got {args.per_standard}")
@@ -177,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     tallies: dict[str, _Tally] = {}
     problems = list(
         _generate_with_progress(
-            stds, args.per_standard, args.seed, not args.no_followups, not args.no_solutions, tallies
+            stds, args.per_standard, args.seed, not args.no_followups, not args.no_solutions, args.style, tallies
         )
     )
     n = write_problems(problems, args.out)

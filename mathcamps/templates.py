@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Literal
 
 from mathcamps.grammar_tree import Compare, Expr, Num, Op, Structure, Var, expr_text, is_fraction_literal, literals
 from mathcamps.standards import FollowupKind, Standard, get_standard
@@ -45,6 +46,10 @@ MEASURES = {
 
 STORY = {"1.OA.A.1", "1.OA.A.2", "K.OA.A.5", "2.NBT.B.6", "2.NBT.B.7", "3.OA.A.3", "3.OA.D.8", "4.OA.A.3"}
 STORY |= {"2.NBT.B.5", "3.NBT.A.2", "3.OA.C.7", "5.NF.A.2"} | set(MEASURES)
+
+
+Style = Literal["story", "exercise"]
+"""How problems read: word problems where the standard has them, or bare arithmetic exercises."""
 
 
 @dataclass(frozen=True)
@@ -320,26 +325,35 @@ def _equation(std: Standard, s: Structure, rng: random.Random) -> Rendering:
 # ---------------------------------------------------------------- entry points
 
 
-def render(standard: Standard | str, structure: Structure, rng: random.Random) -> Rendering:
-    """The word problem for `structure`; the phrasing is drawn from `rng`."""
+def render(standard: Standard | str, structure: Structure, rng: random.Random, style: Style = "story") -> Rendering:
+    """The problem text for `structure`; the phrasing is drawn from `rng`.
+
+    `style="story"` writes a word problem where the standard has story forms; `"exercise"` always writes the
+    bare arithmetic (shorter text, e.g. for tiny models that must learn quickly).
+    """
     std = get_standard(standard) if isinstance(standard, str) else standard
     _FRACTIONS[0] = "fraction" in std.number_types
     if std.is_equation:
         return _equation(std, structure, rng)
-    if std.id in STORY and structure.statements and isinstance(structure.asked[0], Var):
+    if style == "story" and std.id in STORY and structure.statements and isinstance(structure.asked[0], Var):
         return _story(std, structure, rng)
     return _exercise(std, structure, rng)
 
 
 def render_followup(
-    standard: Standard | str, original: Structure, followup: Structure, kind: FollowupKind, rng: random.Random
+    standard: Standard | str,
+    original: Structure,
+    followup: Structure,
+    kind: FollowupKind,
+    rng: random.Random,
+    style: Style = "story",
 ) -> str:
     """The follow-up as the next turn of the dialogue that posed `original`."""
     std = get_standard(standard) if isinstance(standard, str) else standard
     _FRACTIONS[0] = "fraction" in std.number_types
     if kind == "counterfactual":
         old, new = _changed_literal(original, followup)
-        again = render(std, followup, rng).text
+        again = render(std, followup, rng, style).text
         lead = rng.choice(
             (
                 "Now suppose that {old} had been {new} instead.",

@@ -71,3 +71,14 @@ def test_golden_problems_do_not_change():
     assert len(got) == len(expected)
     for e, g in zip(expected, got):
         assert g == e, f"generated problem changed:\nwas {e}\nnow {g}"
+
+
+def test_exercise_style_renders_the_same_structures_as_bare_arithmetic():
+    standards = ["K.OA.A.5", "1.OA.A.1", "2.NBT.B.7", "3.OA.C.7"]
+    story = generate_problems(standards, 20, seed=3, followups=True)
+    exercise = generate_problems(standards, 20, seed=3, followups=True, style="exercise")
+    assert [(p.id, p.answer, p.solution) for p in story] == [(p.id, p.answer, p.solution) for p in exercise]
+    for s, e in zip(story, exercise, strict=True):
+        assert s.structure.split("\ntheme:")[0] == e.structure
+    originals = [p for p in exercise if not p.is_followup]
+    assert sum(len(p.statement) for p in originals) < 0.5 * sum(len(p.statement) for p in story if not p.is_followup)
