@@ -34,14 +34,14 @@ BENCH_STANDARDS = ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "2.NBT.B.7",
 
 def prepare(work: Path, per_standard: int, seed: int) -> dict[str, Path]:
     """The model, problems, template and lm-eval task YAML under `work`."""
+    from mathcamps.generate import generate_problems
     from mathcamps.io import write_problems
-    from mathcamps.starter import generate_starter
     from probes.prompts import PLACEHOLDER, paper_messages, render_plain
     from trainers.scratch import ScratchModel, save_scratch_model
 
-    problems = generate_starter(BENCH_STANDARDS, per_standard, seed)
+    problems = generate_problems(BENCH_STANDARDS, per_standard, seed, followups=False)
     template = render_plain([*paper_messages(), {"role": "user", "content": PLACEHOLDER}])
-    texts = [f"{p.statement}\n{p.solution}" for p in generate_starter(BENCH_STANDARDS, 300, seed + 1)]
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(BENCH_STANDARDS, 300, seed + 1, followups=False)]
     size = ScratchModel(vocab_size=2048, hidden_size=256, num_layers=9, num_heads=4, intermediate_size=768)
     model = save_scratch_model(work / "model", [*texts, template], size)
     data = work / "problems.jsonl"

@@ -65,7 +65,7 @@ class Record:
 
 def score(problem: Problem, prompt: str, completion: Completion) -> Record:
     """The record of `problem` answered with `completion`: the grader's extraction and verdict."""
-    verdict = grade(completion.text, problem.answer)
+    verdict = grade(completion.text, problem.answer, problem.statement)
     return Record(problem.id, problem.standard, problem.grade, prompt, completion.text, problem.answer,
                   verdict.extracted, verdict.rule, verdict.correct, completion.new_tokens, type=problem.type,
                   followup_to=problem.followup_to, turn=int(problem.is_followup),

@@ -40,12 +40,10 @@ class RunMismatch(ValueError):
 
 
 def generate_set(standards: list[str], per_standard: int, seed: int) -> list[Problem]:
-    """The problems of `--generate STANDARDS:N:SEED`: originals and, where the generator makes them, follow-ups."""
-    # TODO(gen-grammar): switch to the full grammar once it is merged:
-    #   return generate_problems(standards, per_standard, seed, followups=True)
-    from mathcamps.starter import generate_starter
+    """The problems of `--generate STANDARDS:N:SEED`: originals and, where the standard has them, follow-ups."""
+    from mathcamps.generate import generate_problems
 
-    return generate_starter(standards, per_standard, seed)
+    return generate_problems(standards, per_standard, seed, followups=True)
 
 
 def parse_generate(spec: str) -> tuple[list[str], int, int]:

@@ -105,10 +105,10 @@ def test_record_round_trips_through_json():
 def test_evaluate_entry_point_for_the_probe_callback(tiny_model_dir):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from mathcamps.starter import generate_starter
+    from mathcamps.generate import generate_problems
 
     model, tok = AutoModelForCausalLM.from_pretrained(tiny_model_dir), AutoTokenizer.from_pretrained(tiny_model_dir)
-    problems = generate_starter(["K.OA.A.5", "3.OA.C.7"], 3, seed=1)
+    problems = generate_problems(["K.OA.A.5", "3.OA.C.7"], 3, seed=1, followups=False)
     records = evaluate(model, tok, problems, max_new_tokens=8, batch_size=4)
     assert [r.id for r in records] == [p.id for p in problems]
     assert all(r.new_tokens <= 8 and r.prompt.startswith("<|user|>") for r in records)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from mathcamps.starter import generate_starter
+from mathcamps.generate import generate_problems
 from probes.backends import GenerationSettings
 from probes.backends.hf import HFBackend, common_prefix
 from probes.prompts import make_prompter
@@ -43,7 +43,7 @@ def varied(tiny_model_dir, tmp_path_factory):
 def prompts(varied):
     _, tok = varied
     paper = make_prompter("paper", tok)
-    return [paper(p.statement) for p in generate_starter(STANDARDS, 6, seed=5)]
+    return [paper(p.statement) for p in generate_problems(STANDARDS, 6, seed=5, followups=False)]
 
 
 def hf_generate(model, tok, prompts, max_new, batch_size, eos_ids):

@@ -5,32 +5,23 @@ import json
 import pytest
 
 from mathcamps.answers import Verdict
-from mathcamps.io import write_problems
-from mathcamps.problem import INCREMENTAL, Problem
-from mathcamps.starter import generate_starter
+from mathcamps.generate import generate_problems
+from mathcamps.io import read_problems, write_problems
 from probes import engine
 from probes.evaluate import main, read_done
 
 STANDARDS = ["K.CC.C.7", "K.OA.A.5", "3.OA.C.7"]
 
 
-def fake_grade(response: str, expected: str) -> Verdict:
+def fake_grade(response: str, expected: str, question: str | None = None) -> Verdict:
     """A grader a random model can pass: right when the response length is not a multiple of 3."""
     return Verdict(len(response) % 3 != 0, response[:4] or None, "fake")
-
-
-def problems_with_followups(per_standard: int, seed: int = 0) -> list[Problem]:
-    """Starter originals, each with one incremental follow-up (the starter makes none)."""
-    out = []
-    for p in generate_starter(STANDARDS, per_standard, seed):
-        out += [p, Problem(f"{p.id}-1", p.standard, f"Now add 1 more. {p.statement}", "0", INCREMENTAL, p.id)]
-    return out
 
 
 @pytest.fixture
 def data_file(tmp_path):
     path = tmp_path / "problems.jsonl"
-    write_problems(problems_with_followups(3), path)
+    write_problems(generate_problems(STANDARDS, 3, seed=0), path)
     return path
 
 
@@ -42,7 +33,9 @@ def test_cli_writes_responses_and_summary(tiny_model_dir, data_file, tmp_path, m
     assert main(args) == 0
     rows = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
     originals = [r for r in rows if r["turn"] == 0]
-    assert len(originals) == 6 and len(rows) == 12  # --limit 2 per standard, each with its follow-up
+    expected = engine.select(read_problems(data_file), limit=2)  # --limit 2 per standard, with their follow-ups
+    assert len(originals) == 6 and sorted(r["id"] for r in rows) == sorted(p.id for p in expected)
+    assert len(rows) > 6
     for r in rows:
         asked_after_right = any(o["id"] == r["followup_to"] and o["correct"] for o in originals)
         assert r["asked"] == (r["turn"] == 0 or asked_after_right)
@@ -63,7 +56,7 @@ def test_cli_writes_responses_and_summary(tiny_model_dir, data_file, tmp_path, m
 
     # Run again: everything is done, nothing is asked, the summary is the same.
     assert main(args) == 0
-    assert len((out / "responses.jsonl").read_text().splitlines()) == 12
+    assert len((out / "responses.jsonl").read_text().splitlines()) == len(rows)
     assert json.loads((out / "summary.json").read_text()) == summary
     # Other arguments on the same --out are refused.
     assert main([*args[:-2], "--limit", "3"]) == 2
@@ -100,7 +93,7 @@ def test_bad_input_gets_a_one_line_error(tiny_model_dir, data_file, tmp_path, ca
     assert f"{broken}:2" in err and "'answer'" in err
 
     followups_only = tmp_path / "followups.jsonl"
-    followups_only.write_text("\n".join(lines[1::2]) + "\n")
+    followups_only.write_text("\n".join(line for line in lines if json.loads(line)["followup_to"]) + "\n")
     assert "no original problems selected" in one_line_error(capsys, [*model, "--data", str(followups_only), *out])
     assert "--limit must be >= 1, got 0" in one_line_error(capsys, [*model, "--data", str(data_file), "--limit", "0",
                                                                     *out])
@@ -122,6 +115,8 @@ def test_generate_and_template(tiny_model_dir, tmp_path):
     assert main(["--model", str(tiny_model_dir), "--generate", "K.OA.A.5,3.OA.C.7:2:4", "--out", str(out),
                  "--prompt-template", str(template), "--max-new-tokens", "4", "--stop", "\n\n"]) == 0
     rows = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
-    assert len(rows) == 4
-    assert all(r["prompt"].startswith("Question: ") and r["prompt"].endswith("\nAnswer:") for r in rows)
-    assert all("\n\n" not in r["response"] for r in rows)
+    assert sorted(r["id"] for r in rows) == sorted(p.id for p in generate_problems(["K.OA.A.5", "3.OA.C.7"], 2, 4))
+    asked = [r for r in rows if r["asked"]]
+    assert sum(r["turn"] == 0 for r in asked) == 4
+    assert all(r["prompt"].startswith("Question: ") and r["prompt"].endswith("\nAnswer:") for r in asked)
+    assert all("\n\n" not in r["response"] for r in asked)

@@ -7,11 +7,12 @@ import subprocess
 import sys
 import time
 
+from mathcamps.generate import generate_problems
 from mathcamps.io import write_problems
 from probes import engine
 from probes.evaluate import main
 from tests.probes.test_engine_hf import make_varied_model
-from tests.probes.test_evaluate import fake_grade, problems_with_followups
+from tests.probes.test_evaluate import STANDARDS, fake_grade
 from tests.reference import REPO_ROOT
 
 # The CLI with the fake grader, so follow-ups are asked and depend on what the model wrote.
@@ -24,7 +25,7 @@ LAUNCH = (
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_model_dir, tmp_path, monkeypatch):
     model = make_varied_model(tiny_model_dir, tmp_path / "model")
     data = tmp_path / "problems.jsonl"
-    write_problems(problems_with_followups(8, seed=3), data)
+    total = write_problems(generate_problems(STANDARDS, 8, seed=3), data)  # 24 originals, 40 follow-ups
     common = ["--model", str(model), "--data", str(data), "--max-new-tokens", "40", "--batch-size", "2"]
     killed = tmp_path / "killed"
     env = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO_ROOT)}
@@ -48,9 +49,9 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_model_dir, tmp_pa
     after = responses.read_text()
     rows = [json.loads(line) for line in after.splitlines()]
     ids = [r["id"] for r in rows]
-    assert len(ids) == len(set(ids)) == 48  # 24 originals and 24 follow-ups, none done twice
+    assert len(ids) == len(set(ids)) == total  # none done twice
     complete = before[: before.rfind("\n") + 1]
-    assert after.startswith(complete) and n_before < 48  # rows written before the kill were kept as they were
+    assert after.startswith(complete) and n_before < total  # rows written before the kill were kept as they were
 
     fresh = tmp_path / "fresh"
     assert main([*common, "--out", str(fresh)]) == 0
