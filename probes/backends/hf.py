@@ -127,6 +127,9 @@ class HFBackend:
         # transformers 5 renamed `past_key_values` to `cache` (the old name warns); use whichever forward takes.
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
         self._keep_kw = "logits_to_keep" in params
+        # sdpa and eager attention take a ready 4D additive mask as is; building it once per batch instead of
+        # letting the model rebuild a boolean one from the 2D mask every step makes decoding steps cheaper.
+        self._bias_mask = getattr(model.config, "_attn_implementation", None) in ("sdpa", "eager")
         self.prefix_tokens = 0  # length of the shared prefix of the last `generate` call, for reports and tests
 
     @property
@@ -194,6 +197,13 @@ class HFBackend:
         logits = self._forward(suffix, cache, None if full else mask[:, : n_prefix + s], positions)
         last = positions[:, -1]  # (B,)
 
+        bias = None
+        if self._bias_mask and not full:
+            # (B, 1, 1, P + S + max_new): 0 where a row may attend, the dtype's minimum at its pads (not -inf,
+            # which would turn a row with nothing to attend to into NaN).
+            dtype = logits.dtype if logits.is_floating_point() else torch.float32
+            bias = torch.zeros(b, 1, 1, width, dtype=dtype, device=device)
+            bias.masked_fill_(mask[:, None, None, :] == 0, torch.finfo(dtype).min)
         active = list(range(b))  # batch rows still generating, in cache order
         generated: list[list[int]] = [[] for _ in range(b)]
         check_text = bool(settings.stops) or settings.stop_at_answer_line
@@ -231,11 +241,13 @@ class HFBackend:
                 index = torch.tensor(keep, device=device)
                 cache.batch_select_indices(index)
                 mask, last, next_ids = mask[index], last[index], next_ids[index]
+                bias = None if bias is None else bias[index]
                 active = [active[slot] for slot in keep]
-                full = full and bool(mask.all())
+                full = full or bool(mask.all())
             last = last + 1
             seen = n_prefix + s + step + 1
-            logits = self._forward(next_ids[:, None], cache, None if full else mask[:, :seen], last[:, None])
+            step_mask = None if full else mask[:, :seen] if bias is None else bias[..., :seen]
+            logits = self._forward(next_ids[:, None], cache, step_mask, last[:, None])
 
     def _decode(self, tokens: list[int]) -> str:
         return self.tokenizer.decode(tokens, skip_special_tokens=True)
