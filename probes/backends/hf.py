@@ -131,6 +131,7 @@ class HFBackend:
         # letting the model rebuild a boolean one from the 2D mask every step makes decoding steps cheaper.
         self._bias_mask = getattr(model.config, "_attn_implementation", None) in ("sdpa", "eager")
         self.prefix_tokens = 0  # length of the shared prefix of the last `generate` call, for reports and tests
+        self.stop_window = 48  # tokens decoded per row and step to look for a stop; longer matches are cut at the end
 
     @property
     def device(self) -> torch.device:
@@ -209,32 +210,34 @@ class HFBackend:
         check_text = bool(settings.stops) or settings.stop_at_answer_line
         for step in range(max_new):
             next_ids = logits.argmax(-1)  # (B_active,)
-            done: list[tuple[int, str, FinishReason]] = []
-            texts = {}
+            finished: dict[int, FinishReason] = {}  # slot -> why
+            running = []
             for slot, token in enumerate(next_ids.tolist()):
-                r = active[slot]
-                generated[r].append(token)
+                generated[active[slot]].append(token)
                 if token in self.eos_ids:
-                    done.append((slot, self._decode(generated[r][:-1]), "eos"))
-            if check_text:
-                finished = {slot for slot, _, _ in done}
-                running = [slot for slot in range(len(active)) if slot not in finished]
-                decoded = self.tokenizer.batch_decode([generated[active[slot]] for slot in running],
-                                                      skip_special_tokens=True)
-                for slot, text in zip(running, decoded, strict=True):
-                    texts[slot] = text
-                    cut = stop_point(text, settings)
-                    if cut is not None:
-                        done.append((slot, text[: cut[0]], cut[1]))
+                    finished[slot] = "eos"
+                else:
+                    running.append(slot)
+            if check_text and running:
+                # Only the last `stop_window` tokens are decoded each step, so a step costs the same however long
+                # the responses grow; a hit there is confirmed on the whole text.
+                tails = self.tokenizer.batch_decode([generated[active[slot]][-self.stop_window :] for slot in running],
+                                                    skip_special_tokens=True)
+                for slot, tail in zip(running, tails, strict=True):
+                    if stop_point(tail, settings) and stop_point(self._decode(generated[active[slot]]), settings):
+                        finished[slot] = "stop"
             if step == max_new - 1:
-                finished = {slot for slot, _, _ in done}
-                done += [(slot, texts.get(slot) or self._decode(generated[active[slot]]), "length")
-                         for slot in range(len(active)) if slot not in finished]
-            for slot, text, reason in done:
+                finished |= {slot: "length" for slot in range(len(active)) if slot not in finished}
+            for slot, reason in finished.items():
                 r = active[slot]
-                yield rows[r], Completion(text, len(ids[r]), len(generated[r]), reason, tuple(generated[r]))
-            if done:
-                finished = {slot for slot, _, _ in done}
+                tokens = generated[r]
+                text = self._decode(tokens[:-1] if reason == "eos" else tokens)
+                # The whole text decides where a response ends (a stop the window missed is still cut off).
+                cut = stop_point(text, settings)
+                if cut is not None:
+                    text, reason = text[: cut[0]], cut[1]
+                yield rows[r], Completion(text, len(ids[r]), len(tokens), reason, tuple(tokens))
+            if finished:
                 keep = [slot for slot in range(len(active)) if slot not in finished]
                 if not keep:
                     return

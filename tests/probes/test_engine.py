@@ -3,7 +3,7 @@
 import pytest
 
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
-from probes.backends import Completion, GenerationSettings
+from probes.backends import Completion, GenerationSettings, stop_point
 from probes.engine import Record, SelectionError, evaluate, run, select
 from probes.prompts import make_prompter
 
@@ -112,3 +112,35 @@ def test_evaluate_entry_point_for_the_probe_callback(tiny_model_dir):
     records = evaluate(model, tok, problems, max_new_tokens=8, batch_size=4)
     assert [r.id for r in records] == [p.id for p in problems]
     assert all(r.new_tokens <= 8 and r.prompt.startswith("<|user|>") for r in records)
+
+
+@pytest.mark.parametrize("text, settings, cut", [
+    ("7 + 5 = 12\n### Answer: 12\nmore", GenerationSettings(), (25, "answer-line")),
+    ("### Answer: 12", GenerationSettings(), None),  # the line has not ended yet
+    ("### Answer:\n12\n", GenerationSettings(), None),  # an empty answer line is not the end
+    ("###Answer:12 apples\n", GenerationSettings(), (19, "answer-line")),
+    ("7 + 5 = 12\n### Answer: 12\nmore", GenerationSettings(stop_at_answer_line=False), None),
+    ("a @@@ b ## c", GenerationSettings(stops=("##", "@@@")), (2, "stop")),  # the earliest stop wins
+    ("x\n### Answer: 3\n@@@", GenerationSettings(stops=("@@@",)), (15, "answer-line")),
+    ("x @@@\n### Answer: 3\n", GenerationSettings(stops=("@@@",)), (2, "stop")),
+])
+def test_stop_point(text, settings, cut):
+    assert stop_point(text, settings) == cut
+
+
+def test_doctests():
+    import doctest
+
+    import probes.backends
+    import probes.backends.hf
+    import probes.metrics
+
+    for module in (probes.backends, probes.backends.hf, probes.metrics):
+        assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_generation_settings_refuse_bad_values():
+    with pytest.raises(ValueError, match="max_new_tokens must be >= 1, got 0"):
+        GenerationSettings(max_new_tokens=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        GenerationSettings(stops=("",))

@@ -119,3 +119,19 @@ def test_stop_string_cuts_text_and_stops_generation(varied, prompts):
         else:
             assert c == reference
     assert hits >= 2
+
+
+def test_a_stop_the_window_misses_is_still_cut(varied, prompts):
+    model, tok = varied
+    free = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stop_at_answer_line=False), batch_size=4)
+    full = dict(free.generate(prompts))
+    counts = Counter(c.text[j : j + 4] for c in full.values() for j in range(3, len(c.text) - 4))
+    stop = next(s for s, n in counts.most_common() if s.strip() and "\ufffd" not in s)
+    blind = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stops=(stop,), stop_at_answer_line=False),
+                      batch_size=4)
+    blind.stop_window = 1  # one token cannot hold a 4-character stop that spans tokens
+    for i, c in blind.generate(prompts):
+        if stop in full[i].text:
+            assert c.text == full[i].text[: full[i].text.index(stop)] and c.finish == "stop"
+        else:
+            assert c == full[i]
