@@ -123,7 +123,8 @@ class HFBackend:
         self.eos_ids = frozenset(eos)
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else model.generation_config.pad_token_id
         self.pad_id = pad if pad is not None else 0
-        params = inspect.signature(model.forward).parameters
+        # A peft wrapper passes keyword arguments through: ask the model underneath which ones it takes.
+        params = inspect.signature(getattr(model, "get_base_model", lambda: model)().forward).parameters
         # transformers 5 renamed `past_key_values` to `cache` (the old name warns); use whichever forward takes.
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
         self._keep_kw = "logits_to_keep" in params
@@ -202,7 +203,7 @@ class HFBackend:
         if self._bias_mask and not full:
             # (B, 1, 1, P + S + max_new): 0 where a row may attend, the dtype's minimum at its pads (not -inf,
             # which would turn a row with nothing to attend to into NaN).
-            dtype = logits.dtype if logits.is_floating_point() else torch.float32
+            dtype = self.model.dtype if self.model.dtype.is_floating_point else torch.float32  # the queries' dtype
             bias = torch.zeros(b, 1, 1, width, dtype=dtype, device=device)
             bias.masked_fill_(mask[:, None, None, :] == 0, torch.finfo(dtype).min)
         active = list(range(b))  # batch rows still generating, in cache order
