@@ -13,6 +13,7 @@ arguments on an existing `--out` are refused.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -86,7 +87,9 @@ def _identity(args: argparse.Namespace, template: str | None) -> dict[str, Any]:
     """The arguments that decide the results; a resumed run must match them."""
     return {
         "model": args.model, "revision": args.revision,
-        "data": str(Path(args.data).resolve()) if args.data else None, "generate": args.generate,
+        "data": str(Path(args.data).resolve()) if args.data else None,
+        "data_sha256": hashlib.sha256(Path(args.data).read_bytes()).hexdigest() if args.data else None,
+        "generate": args.generate,
         "limit": args.limit, "prompt": None if template is not None else args.prompt, "prompt_template": template,
         "stops": args.stop, "max_new_tokens": args.max_new_tokens, "followups": args.followups,
         "stop_at_answer_line": args.stop_at_answer_line,

@@ -61,6 +61,9 @@ def test_cli_writes_responses_and_summary(tiny_model_dir, data_file, tmp_path, m
     # Other arguments on the same --out are refused.
     assert main([*args[:-2], "--limit", "3"]) == 2
     assert "holds a run with other arguments (limit: 2 -> 3)" in capsys.readouterr().err
+    data_file.write_text(data_file.read_text().replace('"statement": "', '"statement": "Now: ', 1))
+    assert main(args) == 2  # the same file name with other problems in it is another run
+    assert "data_sha256" in capsys.readouterr().err
 
 
 def test_read_done_drops_a_row_cut_short(tmp_path):
