@@ -74,7 +74,8 @@ class RunCheckpoints:
     """The Lightning checkpoints (`checkpoints/*.ckpt`) of a `trainers.fit` run, loaded into the run's model."""
 
     run_dir: str
-    """The run's log directory (e.g. runs/quickstart/version_0)."""
+    """The run's log directory (e.g. runs/quickstart/version_0), or its root (runs/quickstart) to gather every
+    version_N/ of a resumed run."""
     base_model: str | None = None
     """HF directory or hub id whose config and tokenizer the checkpoints fit (default: `model.model` in the
     run's config.yaml)."""
@@ -201,8 +202,9 @@ def _run_base_model(run: RunCheckpoints) -> str:
         return run.base_model
     import yaml
 
-    config = Path(run.run_dir) / "config.yaml"
-    if not config.is_file():
+    found = [Path(run.run_dir) / "config.yaml", *sorted(Path(run.run_dir).glob("version_*/config.yaml"))]
+    config = next((c for c in found if c.is_file()), None)
+    if config is None:
         raise FileNotFoundError(f"runs: {run.run_dir} has no config.yaml; set runs[].base_model")
     model = yaml.safe_load(config.read_text())["model"]["model"]
     # Relative model paths in a run's config are relative to where training ran; try there and beside the run.
@@ -233,9 +235,12 @@ def resolve_checkpoints(cfg: SweepConfig) -> list[Checkpoint]:
             tokens = step * g.tokens_per_step if g.tokens_per_step else None
             out.append(Checkpoint(d.name, step, str(d), tokens=tokens))
     for i, run in enumerate(cfg.runs):
-        ckpts = sorted(Path(run.run_dir).glob("checkpoints/*.ckpt"))
+        # A resumed run writes a new version_N/ beside the first: a Lightning root gathers all of them.
+        ckpts = sorted(Path(run.run_dir).glob("checkpoints/*.ckpt")) or \
+            sorted(Path(run.run_dir).glob("version_*/checkpoints/*.ckpt"))
         if not ckpts:
-            raise FileNotFoundError(f"runs[{i}].run_dir {run.run_dir!r} holds no checkpoints/*.ckpt")
+            raise FileNotFoundError(f"runs[{i}].run_dir {run.run_dir!r} holds no checkpoints/*.ckpt "
+                                    "(nor version_*/checkpoints/*.ckpt)")
         base, by_step = _run_base_model(run), {}
         for path in ckpts:
             meta = torch.load(path, map_location="cpu", weights_only=False, mmap=True)

@@ -68,7 +68,7 @@ def test_sweep_configs_parse_and_pythia_lists_its_revisions(monkeypatch, tmp_pat
     assert (checkpoints[-1].revision, checkpoints[-1].tokens) == ("step143000", 143000 * 2097152)
     assert {c.model for c in checkpoints} == {"EleutherAI/pythia-160m"}
     scratch = parse_config(["--config", "configs/sweeps/scratch.yaml"])
-    assert scratch.runs[0].run_dir == "runs/quickstart/version_0"
+    assert scratch.runs[0].run_dir == "runs/quickstart"
     assert len(sweep_problems(scratch.problems)) == 6 * 25
 
 
@@ -201,6 +201,12 @@ def test_lightning_checkpoints_load_into_the_runs_base_model(checkpoint_dirs, tm
     loaded = load_checkpoint(ckpt, "cpu")[0]
     for name, tensor in tuned.state_dict().items():
         assert torch.equal(loaded.state_dict()[name], tensor), name
+    # A resumed run's root gathers the checkpoints of every version_N/.
+    (tmp_path / "root").mkdir()
+    run.rename(tmp_path / "root" / "version_0")
+    (root_ckpt,) = resolve_checkpoints(parse_config(["--out_dir", "o", "--problems.standards", "[K.CC.C.7]",
+                                                     "--runs", json.dumps([{"run_dir": str(tmp_path / "root")}])]))
+    assert (root_ckpt.step, root_ckpt.base) == (7, str(base))
     with pytest.raises(FileNotFoundError, match="holds no checkpoints"):
         resolve_checkpoints(parse_config(["--out_dir", "o", "--problems.standards", "[K.CC.C.7]",
                                           "--runs", json.dumps([{"run_dir": str(tmp_path)}])]))
