@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -211,3 +212,18 @@ def test_lightning_checkpoints_load_into_the_runs_base_model(checkpoint_dirs, tm
         resolve_checkpoints(parse_config(["--out_dir", "o", "--problems.standards", "[K.CC.C.7]",
                                           "--runs", json.dumps([{"run_dir": str(tmp_path)}])]))
     assert RunCheckpoints(str(run)).base_model is None
+
+
+def test_a_base_model_without_chat_template_gets_the_plain_one(checkpoint_dirs, tmp_path):
+    from transformers import AutoTokenizer
+
+    plain = tmp_path / "base"
+    shutil.copytree(checkpoint_dirs[10], plain)
+    tokenizer = AutoTokenizer.from_pretrained(plain)
+    tokenizer.chat_template = None
+    (plain / "chat_template.jinja").unlink(missing_ok=True)
+    tokenizer.save_pretrained(plain)
+    assert AutoTokenizer.from_pretrained(plain).chat_template is None
+    _, loaded = load_checkpoint(Checkpoint("base", 0, str(plain)), "cpu")
+    prompt = probes.engine.chat_prompt(loaded, "What is 2 + 3?")
+    assert prompt == "User: What is 2 + 3?\nAssistant:"
