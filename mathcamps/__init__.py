@@ -2,6 +2,7 @@
 
 Pure Python + sympy; this package never imports torch.
 """
+
 from mathcamps.problem import Problem, grade_of
 
 __all__ = ["Problem", "grade_of"]

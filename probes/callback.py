@@ -18,8 +18,10 @@ from lightning.pytorch.utilities import rank_zero_only
 from rich.console import Console
 from rich.table import Table
 
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
 from mathcamps.problem import GRADES, Problem
-from mathcamps.starter import generate_starter, structure_key
+from mathcamps.templates import Style
 from probes.engine import Record, accuracy_by_standard, evaluate
 
 
@@ -31,6 +33,7 @@ class MathCampsProbe(L.Callback):
         standards: list[str],
         per_standard: int = 20,
         seed: int = 1_000_003,
+        style: Style = "story",
         max_new_tokens: int = 48,
         batch_size: int = 64,
         learned_threshold: float = 0.5,
@@ -53,7 +56,7 @@ class MathCampsProbe(L.Callback):
                              f"{max_new_tokens} and {batch_size}")
         if not 0 < learned_threshold <= 1:
             raise ValueError(f"MathCampsProbe.learned_threshold must be in (0, 1], got {learned_threshold}")
-        self.standards, self.per_standard, self.seed = standards, per_standard, seed
+        self.standards, self.per_standard, self.seed, self.style = standards, per_standard, seed, style
         self.max_new_tokens, self.batch_size, self.learned_threshold = max_new_tokens, batch_size, learned_threshold
         self.history: list[dict[str, Any]] = []  # one {"step": int, "acc": {standard: float}} per probe
 
@@ -61,7 +64,8 @@ class MathCampsProbe(L.Callback):
     def problems(self) -> list[Problem]:
         """The probe set: `per_standard` problems per standard, no two sharing a symbolic structure."""
         # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
-        drawn = generate_starter(self.standards, 4 * self.per_standard, self.seed)
+        drawn = generate_problems(self.standards, 4 * self.per_standard, self.seed, followups=False,
+                                  style=self.style)
         kept: dict[str, list[Problem]] = {s: [] for s in self.standards}
         seen: set[str] = set()
         for p in drawn:

@@ -15,11 +15,11 @@ QUICK_STANDARDS = ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "2.NBT.B.7",
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
-    """A random-init Llama (~0.2M parameters) with a BPE tokenizer trained on starter problems."""
-    from mathcamps.starter import generate_starter
+    """A random-init Llama (~0.2M parameters) with a BPE tokenizer trained on generated problems."""
+    from mathcamps.generate import generate_problems
     from trainers.scratch import ScratchModel, save_scratch_model
 
-    problems = generate_starter(QUICK_STANDARDS, 100, seed=0)
+    problems = generate_problems(QUICK_STANDARDS, 100, seed=0, followups=False)
     texts = [f"{p.statement}\n{p.solution}" for p in problems]
     size = ScratchModel(vocab_size=320, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64)
     return save_scratch_model(tmp_path_factory.mktemp("tiny") / "model", texts, size)

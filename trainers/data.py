@@ -10,8 +10,10 @@ import torch
 from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
 from mathcamps.problem import Problem
-from mathcamps.starter import generate_starter, structure_key
+from mathcamps.templates import Style
 
 IGNORE = -100  # label of a position that takes no loss
 
@@ -64,6 +66,7 @@ class MathCampsData(L.LightningDataModule):
         seed: int = 0,
         batch_size: int = 32,
         max_seq_len: int = 256,
+        style: Style = "story",
     ) -> None:
         """
         Args:
@@ -72,6 +75,7 @@ class MathCampsData(L.LightningDataModule):
             seed: generation seed; the problems are a pure function of (standard, seed, index).
             batch_size: examples per optimiser step.
             max_seq_len: longer examples are dropped (and counted).
+            style: "story" for word problems where a standard has them, "exercise" for bare arithmetic.
         """
         super().__init__()
         if not standards:
@@ -80,7 +84,7 @@ class MathCampsData(L.LightningDataModule):
             if value < 1:
                 raise ValueError(f"data.{name} must be >= 1, got {value}")
         self.standards, self.per_standard, self.seed = standards, per_standard, seed
-        self.batch_size, self.max_seq_len = batch_size, max_seq_len
+        self.batch_size, self.max_seq_len, self.style = batch_size, max_seq_len, style
         self.held_out: set[str] = set()
         self.tokenizer: PreTrainedTokenizerBase | None = None
         self.examples: list[dict[str, list[int]]] = []
@@ -90,7 +94,7 @@ class MathCampsData(L.LightningDataModule):
         self.held_out |= {structure_key(p.structure) for p in problems if p.structure}
 
     def problems(self) -> list[Problem]:
-        made = generate_starter(self.standards, self.per_standard, self.seed)
+        made = generate_problems(self.standards, self.per_standard, self.seed, followups=False, style=self.style)
         return [p for p in made if structure_key(p.structure or "") not in self.held_out]
 
     def corpus(self) -> list[str]:
