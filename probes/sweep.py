@@ -26,8 +26,10 @@ import torch
 from jsonargparse import ArgumentParser
 from rich.console import Console
 
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
 from mathcamps.problem import Problem
-from mathcamps.starter import generate_starter, structure_key
+from mathcamps.templates import Style
 from probes import engine
 from trainers.hf import load_model, load_tokenizer
 
@@ -88,6 +90,8 @@ class ProblemSet:
     standards: list[str]
     per_standard: int = 20
     seed: int = 1_000_003
+    style: Style = "story"
+    """How problems read: "story" (word problems) or "exercise" (bare arithmetic, as the quickstart trains on)."""
 
 
 @dataclass
@@ -145,11 +149,14 @@ class SweepConfig:
 
 
 def sweep_problems(spec: ProblemSet) -> list[Problem]:
-    """`per_standard` problems per standard, no two sharing a symbolic structure.
+    """`per_standard` original problems per standard, no two sharing a symbolic structure.
 
-    Uses the starter generator until the full grammar (`mathcamps.generate`) lands; only this function changes then.
+    The same draw as `probes.callback.MathCampsProbe.problems`, so a sweep with a run's probe settings evaluates
+    exactly the problems that run held out of training. Follow-ups are left out: they are asked after the original
+    in a conversation, which `probes.engine.evaluate` does not hold.
     """
-    drawn = generate_starter(spec.standards, 4 * spec.per_standard, spec.seed)
+    # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
+    drawn = generate_problems(spec.standards, 4 * spec.per_standard, spec.seed, followups=False, style=spec.style)
     kept: dict[str, list[Problem]] = {s: [] for s in spec.standards}
     seen: set[str] = set()
     for p in drawn:

@@ -14,7 +14,7 @@ import torch
 
 import probes.engine
 import probes.sweep
-from mathcamps.starter import generate_starter
+from mathcamps.generate import generate_problems
 from probes.analysis import load_series
 from probes.sweep import (
     Checkpoint,
@@ -38,7 +38,7 @@ N_PROBLEMS = 6  # 3 per standard
 def checkpoint_dirs(tmp_path_factory) -> dict[int, Path]:
     """Four tiny Llamas sharing one tokenizer but not their weights, saved as `ckpt-step{10,20,30,40}`."""
     root = tmp_path_factory.mktemp("ckpts")
-    texts = [f"{p.statement}\n{p.solution}" for p in generate_starter(STANDARDS, 60, seed=0)]
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(STANDARDS, 60, seed=0, followups=False)]
     tokenizer = train_tokenizer(texts, 300)
     dirs = {}
     for seed, step in enumerate((10, 20, 30, 40)):
