@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mathcamps.problem import GRADES, ORIGINAL, grade_of
-from probes.stats import Correlation, PairedTest, paired_test, spearman
+from probes.stats import Correlation, PairedTest, benjamini_hochberg, paired_test, spearman
 
 # -- reading -------------------------------------------------------------------------------------------------
 
@@ -277,6 +277,8 @@ class Comparison:
     by_grade: dict[str, PairedTest]
     followups_before: FollowupRobustness | None
     followups_after: FollowupRobustness | None
+    fdr: bool = False
+    """Flags come from Benjamini-Hochberg adjusted p-values."""
 
     @property
     def improved(self) -> list[str]:
@@ -288,8 +290,11 @@ class Comparison:
 
 
 def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, method: str = "mcnemar",
-                      seed: int = 0, before_name: str = "", after_name: str = "") -> Comparison:
-    """Paired per-standard (and per-grade, pooled) change on the original problems both snapshots answered."""
+                      seed: int = 0, before_name: str = "", after_name: str = "", fdr: bool = False) -> Comparison:
+    """Paired per-standard (and per-grade, pooled) change on the original problems both snapshots answered.
+
+    With `fdr`, a standard is flagged when its Benjamini-Hochberg adjusted p-value is below `alpha`.
+    """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     shared = sorted(set(o.id for o in before.originals()) & set(o.id for o in after.originals()))
@@ -306,10 +311,14 @@ def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, me
                            method=method, seed=seed)
         changes.append(StandardChange(standard, grade_of(standard), test, test.direction(alpha)))
         by_grade_ids.setdefault(grade_of(standard), []).extend(ids)
+    if fdr:
+        adjusted = benjamini_hochberg([c.test.p_value for c in changes])
+        changes = [StandardChange(c.standard, c.grade, c.test, c.test.direction(alpha) if q < alpha else None)
+                   for c, q in zip(changes, adjusted, strict=True)]
     by_grade = {g: paired_test([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids],
                                method=method, seed=seed) for g, ids in by_grade_ids.items()}
     return Comparison(before_name or before.label, after_name or after.label, method, alpha, changes, by_grade,
-                      followup_robustness(before), followup_robustness(after))
+                      followup_robustness(before), followup_robustness(after), fdr)
 
 
 # -- a whole study -------------------------------------------------------------------------------------------
@@ -332,7 +341,8 @@ class Study:
 
 
 def analyse(series: Series, threshold: float = 0.5, alpha: float = 0.05, method: str = "mcnemar", seed: int = 0,
-            before_step: int | None = None, after_step: int | None = None, other: Series | None = None) -> Study:
+            before_step: int | None = None, after_step: int | None = None, other: Series | None = None,
+            fdr: bool = False) -> Study:
     """Curves, acquisition points, grade correlation, and the paired comparison of two snapshots.
 
     Without `other`, the comparison is `series` at `before_step` (default: first) against `after_step`
@@ -345,14 +355,14 @@ def analyse(series: Series, threshold: float = 0.5, alpha: float = 0.05, method:
     if other is None:
         before, after = series.at(before_step, 0), series.at(after_step, -1)
         if before is not after:
-            study.comparison = compare_snapshots(before, after, alpha, method, seed)
+            study.comparison = compare_snapshots(before, after, alpha, method, seed, fdr=fdr)
     else:
         study.other = other
         study.other_acquisition = acquisition_points(other, threshold)
         study.other_correlation = grade_correlation(study.other_acquisition, seed=seed)
         before, after = series.at(before_step, -1), other.at(after_step, -1)
         study.comparison = compare_snapshots(before, after, alpha, method, seed, f"{series.name} {before.label}",
-                                             f"{other.name} {after.label}")
+                                             f"{other.name} {after.label}", fdr)
     return study
 
 
@@ -391,7 +401,7 @@ def study_json(study: Study) -> dict[str, Any]:
     c = study.comparison
     if c is not None:
         out["comparison"] = {
-            "before": c.before, "after": c.after, "method": c.method, "alpha": c.alpha,
+            "before": c.before, "after": c.after, "method": c.method, "fdr": c.fdr, "alpha": c.alpha,
             "standards": [{"standard": x.standard, "grade": x.grade, "direction": x.direction, **_test_json(x.test)}
                           for x in c.changes],
             "by_grade": {g: _test_json(t) for g, t in c.by_grade.items()},

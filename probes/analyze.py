@@ -49,7 +49,8 @@ def print_study(study: Study, console: Console | None = None) -> None:
     comp = study.comparison
     if comp is None:
         return
-    table = Table(title=f"{comp.before} -> {comp.after} ({comp.method}, alpha {comp.alpha})")
+    fdr = ", Benjamini-Hochberg" if comp.fdr else ""
+    table = Table(title=f"{comp.before} -> {comp.after} ({comp.method}{fdr}, alpha {comp.alpha})")
     for column in ("standard", "n", "before", "after", "change", "gains", "losses", "p", "flag"):
         table.add_column(column, justify="left" if column == "standard" else "right")
     for x in comp.changes:
@@ -69,8 +70,9 @@ def print_study(study: Study, console: Console | None = None) -> None:
 
 
 def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha: float = 0.05,
-         method: Literal["mcnemar", "bootstrap"] = "mcnemar", before_step: int | None = None,
-         after_step: int | None = None, seed: int = 0, out: Path | None = None) -> Study:
+         method: Literal["mcnemar", "bootstrap"] = "mcnemar", fdr: bool = False,
+         before_step: int | None = None, after_step: int | None = None, seed: int = 0,
+         out: Path | None = None) -> Study:
     """Analyse a probe run or sweep directory.
 
     Args:
@@ -79,6 +81,7 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
         threshold: a standard is acquired from the first checkpoint at or above this accuracy that stays there.
         alpha: significance level of the paired per-standard tests.
         method: paired test: exact McNemar or paired bootstrap.
+        fdr: flag standards by Benjamini-Hochberg adjusted p-values (many standards, few false flags).
         before_step: step of the "before" snapshot (default: first, or last with `against`).
         after_step: step of the "after" snapshot (default: last).
         seed: seed of the bootstrap resampling.
@@ -86,7 +89,7 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
     """
     series = load_series(path)
     other = load_series(against) if against is not None else None
-    study = analyse(series, threshold, alpha, method, seed, before_step, after_step, other)
+    study = analyse(series, threshold, alpha, method, seed, before_step, after_step, other, fdr)
     print_study(study)
     target = out or Path(path) / "analysis.json"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,7 @@ def fig_changes(study: Study) -> Figure:
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel("change in accuracy")
     ax.set_title(f"{comp.before} -> {comp.after}\ngreen: significant gain, red: significant regression "
-                 f"({comp.method}, alpha {comp.alpha})", fontsize=9)
+                 f"({comp.method}{', Benjamini-Hochberg' if comp.fdr else ''}, alpha {comp.alpha})", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -226,8 +226,8 @@ def log_to_wandb(study: Study, images: dict[str, Path], run_id: str, project: st
 
 
 def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha: float = 0.05,
-         method: Literal["mcnemar", "bootstrap"] = "mcnemar", seed: int = 0, out: Path | None = None,
-         wandb_run: str | None = None, wandb_project: str = "mathcamps",
+         method: Literal["mcnemar", "bootstrap"] = "mcnemar", fdr: bool = False, seed: int = 0,
+         out: Path | None = None, wandb_run: str | None = None, wandb_project: str = "mathcamps",
          wandb_mode: Literal["online", "offline"] = "offline") -> Path:
     """Write the report's PNGs and HTML page; returns the HTML file.
 
@@ -237,6 +237,7 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
         threshold: acquisition threshold on accuracy.
         alpha: significance level of the paired tests.
         method: paired test: exact McNemar or paired bootstrap.
+        fdr: flag standards by Benjamini-Hochberg adjusted p-values (many standards, few false flags).
         seed: seed of the bootstrap resampling.
         out: output folder (default: `path`/report).
         wandb_run: W&B run id to log the curves, figures and tables to (created when it does not exist).
@@ -244,7 +245,7 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
         wandb_mode: offline writes under `out`; online sends to wandb.ai.
     """
     series = load_series(path)
-    study = analyse(series, threshold, alpha, method, seed, other=load_series(against) if against else None)
+    study = analyse(series, threshold, alpha, method, seed, other=load_series(against) if against else None, fdr=fdr)
     out = Path(out) if out else Path(path) / "report"
     out.mkdir(parents=True, exist_ok=True)
     images = {}

@@ -183,3 +183,12 @@ def test_analysis_doctests_pass():
     import probes.analysis
 
     assert doctest.testmod(probes.analysis).failed == 0
+
+
+def test_false_discovery_control_drops_a_borderline_flag(tmp_path):
+    series = load_series(write_run(tmp_path / "run", CURVES))
+    # First vs last p-values: 2/1024, 2/256, 2/512, 2/128, 0.25, 2/64. At alpha 0.035 the raw 2/64 = 0.03125 is
+    # flagged; adjusted it is 0.03125 * 6/5 = 0.0375 and is not.
+    assert "3.OA.C.7" in analyse(series, alpha=0.035).comparison.improved
+    strict = analyse(series, alpha=0.035, fdr=True).comparison
+    assert strict.improved == ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5"] and strict.fdr

@@ -114,3 +114,14 @@ def test_spearman_constant_input_is_nan_and_short_input_raises():
     assert math.isnan(spearman([1, 1, 1], [1, 2, 3]).rho)
     with pytest.raises(ValueError, match="at least 3"):
         spearman([1, 2], [1, 2])
+
+
+def test_benjamini_hochberg_known_answer_and_bounds():
+    from probes.stats import benjamini_hochberg
+
+    # Sorted p (0.001, 0.01, 0.02, 0.04, 0.3) times n/rank: 0.005, 0.025, 0.0333, 0.05, 0.3 (already monotone).
+    adjusted = benjamini_hochberg([0.04, 0.001, 0.3, 0.02, 0.01])
+    assert adjusted == pytest.approx([0.05, 0.005, 0.3, 0.1 / 3, 0.025])
+    # A smaller p-value never gets a larger adjusted one, and nothing exceeds 1 when n / rank inflates it.
+    assert benjamini_hochberg([0.9, 0.8]) == pytest.approx([0.9, 0.9])
+    assert benjamini_hochberg([]) == []
