@@ -161,7 +161,8 @@ def load_series(path: str | Path) -> Series:
                                     "responses.jsonl and version_*/mathcamps/responses.jsonl")
         rows = read_jsonl(found)
         kind = "run" if found.parent.name == "mathcamps" else "eval"
-        name = found.parent.parent.name if kind == "run" else found.parent.name
+        # A run is named like its directory under the Lightning root, e.g. "quickstart/version_0".
+        name = f"{found.parents[2].name}/{found.parents[1].name}" if kind == "run" else found.parent.name
         series = Series(name, path, kind, _snapshots_from_rows(rows, str(found)))
     if not series.snapshots:
         raise ValueError(f"{path} holds no complete checkpoint results (incomplete: {series.incomplete})")

@@ -3,6 +3,7 @@
     python -m probes.analyze runs/quickstart/version_0
     python -m probes.analyze runs/sweeps/pythia-160m --threshold 0.3
     python -m probes.analyze runs/base-eval --against runs/tuned-eval          # base vs tuned, or run vs run
+    python -m probes.analyze runs/quickstart --method bootstrap --fdr true      # Benjamini-Hochberg flags
 
 Prints the tables and writes `analysis.json` (into the directory, or `--out`).
 """
