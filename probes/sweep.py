@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from jsonargparse import ArgumentParser
+from jsonargparse import ArgumentParser, set_parsing_settings
 from rich.console import Console
 
 from mathcamps.generate import generate_problems
@@ -88,25 +88,34 @@ class ProblemSet:
     """The fixed problems every checkpoint answers."""
 
     standards: list[str]
+    """Standard ids, e.g. [K.CC.C.7, 3.OA.C.7]."""
     per_standard: int = 20
+    """Original problems per standard, no two sharing a symbolic structure."""
     seed: int = 1_000_003
+    """Seed of the problem set; a run's probe seed and count give exactly the problems it held out."""
     style: Style = "story"
     """How problems read: "story" (word problems) or "exercise" (bare arithmetic, as the quickstart trains on)."""
 
 
 @dataclass
 class EvalSettings:
+    """How every checkpoint answers: greedy decoding through `probes.engine.evaluate`."""
+
     max_new_tokens: int = 48
     """Generation budget per answer; part of the results' identity (changing it needs a new out_dir)."""
     batch_size: int = 32
     """Prompts generated together; results are flushed after each batch."""
     device: str = "cpu"
+    """Torch device of the model, e.g. cuda."""
 
 
 @dataclass
 class WandbSettings:
+    """Where each finished checkpoint is logged, against the custom x-axis `checkpoint/step`."""
+
     project: str = "mathcamps"
     name: str | None = None
+    """Run name (default: the sweep's name)."""
     mode: Literal["online", "offline", "disabled"] = "offline"
     dir: str | None = None
     """Where W&B writes its files (default: the sweep directory)."""
@@ -117,13 +126,19 @@ class SweepConfig:
     """A checkpoint sweep: which checkpoints, which problems, how to evaluate, where to write."""
 
     out_dir: Path
+    """Sweep directory: sweep.json, problems.jsonl and results/<checkpoint>.jsonl (the cache)."""
     problems: ProblemSet
     hub: list[HubRevisions] = field(default_factory=list)
+    """Hub models and their revisions."""
     local: list[LocalGlob] = field(default_factory=list)
+    """Globs of local HF model directories."""
     runs: list[RunCheckpoints] = field(default_factory=list)
+    """`trainers.fit` runs whose Lightning checkpoints to evaluate."""
     eval: EvalSettings = field(default_factory=EvalSettings)
     wandb: WandbSettings | None = None
+    """W&B logging; null for none."""
     name: str | None = None
+    """Name of the sweep (default: out_dir's name)."""
 
     def __post_init__(self) -> None:
         errors = []
@@ -408,6 +423,7 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
 
 def parse_config(args: list[str] | None = None) -> SweepConfig:
     """The sweep config from `--config FILE` and/or flags; a wrong key or type fails while parsing, naming it."""
+    set_parsing_settings(docstring_parse_attribute_docstrings=True)  # field docstrings become --help text
     parser = ArgumentParser(description="Evaluate a series of checkpoints on one fixed problem set.")
     parser.add_argument("--config", action="config", help="sweep YAML file")
     parser.add_class_arguments(SweepConfig)
