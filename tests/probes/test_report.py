@@ -59,6 +59,8 @@ def test_html_tables_hold_the_known_answers(report):
 def test_the_same_curves_figures_and_tables_go_to_wandb(report):
     root, _ = report
     (run_dir,) = (root / "out" / "wandb").glob("offline-run-*-reporttest")
+    metrics = [r.metric for r in wandb_reader.records(run_dir) if r.WhichOneof("record_type") == "metric"]
+    assert any(m.glob_name == "*" and m.step_metric == "checkpoint/step" for m in metrics)
     history = wandb_reader.history(run_dir)
     curve_rows = [r for r in history if "mathcamps/acc/K.CC.C.7" in r]
     assert [r["checkpoint/step"] for r in curve_rows] == STEPS

@@ -153,6 +153,8 @@ def test_interrupted_sweep_resumes_and_redoes_nothing_finished(checkpoint_dirs, 
     series = load_series(out)
     assert series.steps == [10, 20, 30] and series.incomplete == []
     (run_dir,) = (tmp_path / "wandb-resumed" / "wandb").glob("offline-run-*")
+    metrics = [r.metric for r in wandb_reader.records(run_dir) if r.WhichOneof("record_type") == "metric"]
+    assert any(m.glob_name == "*" and m.step_metric == "checkpoint/step" for m in metrics)
     history = [row for row in wandb_reader.history(run_dir) if "checkpoint/step" in row]
     assert [row["checkpoint/step"] for row in history] == [30, 10, 20]
     for row in history:
