@@ -228,12 +228,18 @@ def _run_base_model(run: RunCheckpoints) -> str:
     config = next((c for c in found if c.is_file()), None)
     if config is None:
         raise FileNotFoundError(f"runs: {run.run_dir} has no config.yaml; set runs[].base_model")
-    model = yaml.safe_load(config.read_text())["model"]["model"]
-    # Relative model paths in a run's config are relative to where training ran; try there and beside the run.
-    for candidate in (Path(model), Path(run.run_dir).parent / Path(model).name):
-        if (candidate / "config.json").is_file():
-            return str(candidate)
-    return model
+    saved = yaml.safe_load(config.read_text())
+    model = saved["model"]["model"]
+    if Path(model).is_absolute():
+        return model
+    # A relative path is relative to where training ran: the folder that held `trainer.default_root_dir`,
+    # which the run's version_N/ sits in. Only when that does not fit, fall back to the current directory.
+    run_root = config.resolve().parent.parent  # <cwd>/<default_root_dir>
+    root_dir = Path(saved.get("trainer", {}).get("default_root_dir") or ".")
+    candidates = [Path(model)]
+    if run_root.parts[-len(root_dir.parts):] == root_dir.parts:
+        candidates.insert(0, Path(*run_root.parts[: len(run_root.parts) - len(root_dir.parts)]) / model)
+    return str(next((c for c in candidates if (c / "config.json").is_file()), Path(model)))
 
 
 def resolve_checkpoints(cfg: SweepConfig) -> list[Checkpoint]:

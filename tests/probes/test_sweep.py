@@ -229,3 +229,15 @@ def test_a_base_model_without_chat_template_gets_the_plain_one(checkpoint_dirs, 
     _, loaded = load_checkpoint(Checkpoint("base", 0, str(plain)), "cpu")
     prompt = probes.engine.chat_prompt(loaded, "What is 2 + 3?")
     assert prompt == "User: What is 2 + 3?\nAssistant:"
+
+
+def test_a_runs_relative_base_model_resolves_where_training_ran(checkpoint_dirs, tmp_path, monkeypatch):
+    train_cwd = tmp_path / "project"
+    shutil.copytree(checkpoint_dirs[10], train_cwd / "runs" / "q" / "base")
+    version = train_cwd / "runs" / "q" / "version_0"
+    (version / "checkpoints").mkdir(parents=True)
+    (version / "config.yaml").write_text("trainer:\n  default_root_dir: runs/q\nmodel:\n  model: runs/q/base\n")
+    # A decoy at the same relative path under the current directory must not be picked.
+    shutil.copytree(checkpoint_dirs[20], tmp_path / "elsewhere" / "runs" / "q" / "base")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert probes.sweep._run_base_model(RunCheckpoints(str(version))) == str(train_cwd / "runs" / "q" / "base")
