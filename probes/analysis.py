@@ -1,0 +1,413 @@
+"""Learning-dynamics and fine-tuning analyses over probe runs and checkpoint sweeps.
+
+A *series* is a list of snapshots, one per checkpoint, each holding one outcome per problem. It is read from
+- a probe run (`<run>/mathcamps/responses.jsonl`, written by `probes.callback.MathCampsProbe`), or a Lightning
+  root holding `version_N/mathcamps/` (the newest version is read);
+- a sweep directory (`sweep.json`, written by `probes.sweep`);
+- a single evaluation's `responses.jsonl` (rows without a step are one snapshot at step 0).
+
+From a series come per-standard learning curves, each standard's acquisition point, the Spearman correlation
+of grade with acquisition step, and a paired per-standard comparison of any two snapshots (base vs tuned), with
+follow-up robustness before and after. Two series compare the same way, snapshot against snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mathcamps.problem import GRADES, ORIGINAL, grade_of
+from probes.stats import Correlation, PairedTest, benjamini_hochberg, paired_test, spearman
+
+# -- reading -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One problem's verdict at one checkpoint: the part of an evaluation record the analyses need."""
+
+    id: str
+    standard: str
+    grade: str
+    correct: bool
+    extracted: str | None = None
+    type: str = ORIGINAL
+    followup_to: str | None = None
+
+
+@dataclass
+class Snapshot:
+    """Every outcome at one checkpoint, keyed by problem id."""
+
+    step: int
+    label: str
+    outcomes: dict[str, Outcome]
+    tokens: int | None = None
+
+    def originals(self) -> list[Outcome]:
+        return [o for o in self.outcomes.values() if o.type == ORIGINAL]
+
+    def accuracy(self) -> dict[str, float]:
+        """Accuracy on original problems, per standard."""
+        totals: dict[str, list[int]] = {}
+        for o in self.originals():
+            totals.setdefault(o.standard, []).append(int(o.correct))
+        return {s: sum(v) / len(v) for s, v in totals.items()}
+
+
+def standard_order(standards: Iterable[str]) -> list[str]:
+    """Standards ordered by grade (K first), then by id."""
+    return sorted(set(standards), key=lambda s: (GRADES.index(grade_of(s)), s))
+
+
+@dataclass
+class Series:
+    """Snapshots of one model family over training, ordered by step."""
+
+    name: str
+    path: Path
+    kind: str
+    """"run", "sweep" or "eval"."""
+    snapshots: list[Snapshot]
+    incomplete: list[str] = field(default_factory=list)
+    """Sweep checkpoints left out because not all their problems are evaluated yet."""
+
+    @property
+    def standards(self) -> list[str]:
+        return standard_order(o.standard for snap in self.snapshots for o in snap.originals())
+
+    @property
+    def steps(self) -> list[int]:
+        return [s.step for s in self.snapshots]
+
+    def at(self, step: int | None, default: int) -> Snapshot:
+        """The snapshot at `step`, or at index `default` (0 first, -1 last) when `step` is None."""
+        if step is None:
+            return self.snapshots[default]
+        for snap in self.snapshots:
+            if snap.step == step:
+                return snap
+        raise ValueError(f"{self.name} has no checkpoint at step {step}; it has steps {self.steps}")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL file; a truncated last line (a writer killed mid-line) is dropped, any other bad line raises."""
+    lines = Path(path).read_text().splitlines()
+    rows = []
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            if i == len(lines):
+                break
+            raise ValueError(f"{path}:{i}: not a JSON object ({err})") from None
+    return rows
+
+
+def outcome_from_row(row: dict[str, Any], where: str) -> Outcome:
+    """An `Outcome` from an evaluation record of any of our writers (the callback, the engine CLI, the sweep)."""
+    missing = [k for k in ("id", "standard", "correct") if k not in row]
+    if missing:
+        raise ValueError(f"{where}: record lacks {missing} (has {sorted(row)})")
+    # Older or other writers may omit the optional fields; the grade follows from the standard.
+    return Outcome(id=str(row["id"]), standard=row["standard"], grade=row.get("grade") or grade_of(row["standard"]),
+                   correct=bool(row["correct"]), extracted=row.get("extracted"), type=row.get("type") or ORIGINAL,
+                   followup_to=row.get("followup_to"))
+
+
+def _snapshots_from_rows(rows: list[dict[str, Any]], where: str) -> list[Snapshot]:
+    by_step: dict[int, dict[str, Outcome]] = {}
+    for i, row in enumerate(rows):
+        step = int(row.get("step", 0))
+        # A resumed run may probe a step twice; the later record wins.
+        by_step.setdefault(step, {})[str(row.get("id"))] = outcome_from_row(row, f"{where} row {i + 1}")
+    return [Snapshot(step, f"step {step}", outcomes) for step, outcomes in sorted(by_step.items())]
+
+
+def _load_sweep(path: Path) -> Series:
+    manifest = json.loads((path / "sweep.json").read_text())
+    problem_ids = [row["id"] for row in read_jsonl(path / "problems.jsonl")]
+    snapshots, incomplete = [], []
+    for ckpt in manifest["checkpoints"]:
+        results = path / "results" / f"{ckpt['key']}.jsonl"
+        rows = {str(r["id"]): r for r in read_jsonl(results)} if results.exists() else {}
+        if any(pid not in rows for pid in problem_ids):
+            incomplete.append(ckpt["name"])
+            continue
+        outcomes = {pid: outcome_from_row(rows[pid], f"{results} ({pid})") for pid in problem_ids}
+        snapshots.append(Snapshot(int(ckpt["step"]), ckpt["name"], outcomes, ckpt.get("tokens")))
+    snapshots.sort(key=lambda s: s.step)
+    return Series(manifest.get("name") or path.name, path, "sweep", snapshots, incomplete)
+
+
+def load_series(path: str | Path) -> Series:
+    """The series in a probe run, a Lightning root, a sweep directory or an evaluation's output directory."""
+    path = Path(path)
+    if (path / "sweep.json").is_file():
+        series = _load_sweep(path)
+    else:
+        versions = sorted(path.glob("version_*/mathcamps/responses.jsonl"),
+                          key=lambda p: int(re.sub(r"\D", "", p.parent.parent.name) or 0))
+        candidates = [path / "mathcamps" / "responses.jsonl", path / "responses.jsonl", *versions[::-1]]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            raise FileNotFoundError(f"{path} holds no results: looked for sweep.json, mathcamps/responses.jsonl, "
+                                    "responses.jsonl and version_*/mathcamps/responses.jsonl")
+        rows = read_jsonl(found)
+        kind = "run" if found.parent.name == "mathcamps" else "eval"
+        # A run is named like its directory under the Lightning root, e.g. "quickstart/version_0".
+        name = f"{found.parents[2].name}/{found.parents[1].name}" if kind == "run" else found.parent.name
+        series = Series(name, path, kind, _snapshots_from_rows(rows, str(found)))
+    if not series.snapshots:
+        raise ValueError(f"{path} holds no complete checkpoint results (incomplete: {series.incomplete})")
+    return series
+
+
+# -- learning dynamics ---------------------------------------------------------------------------------------
+
+
+def learning_curves(series: Series) -> dict[str, list[tuple[int, float]]]:
+    """Per standard (grade order), (step, accuracy) at every checkpoint that evaluated it."""
+    curves: dict[str, list[tuple[int, float]]] = {s: [] for s in series.standards}
+    for snap in series.snapshots:
+        for standard, acc in snap.accuracy().items():
+            curves[standard].append((snap.step, acc))
+    return curves
+
+
+def acquisition_step(curve: Sequence[tuple[int, float]], threshold: float) -> int | None:
+    """The first step from which accuracy is at or above `threshold` at every later checkpoint; None if never.
+
+    >>> acquisition_step([(0, 0.0), (10, 0.6), (20, 0.3), (30, 0.5), (40, 0.9)], 0.5)
+    30
+    >>> acquisition_step([(0, 0.2), (10, 0.6), (20, 0.4)], 0.5) is None
+    True
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    acquired = None
+    for step, acc in sorted(curve):
+        if acc >= threshold:
+            acquired = step if acquired is None else acquired
+        else:
+            acquired = None
+    return acquired
+
+
+def acquisition_points(series: Series, threshold: float = 0.5) -> dict[str, int | None]:
+    """Each standard's acquisition step (None: not acquired by the last checkpoint)."""
+    return {s: acquisition_step(c, threshold) for s, c in learning_curves(series).items()}
+
+
+def grade_correlation(acquired: dict[str, int | None], n_resamples: int = 2_000, seed: int = 0,
+                      confidence: float = 0.95) -> Correlation | None:
+    """Spearman of grade (K=0 ... 8) with acquisition step over the acquired standards; None with fewer than 3.
+
+    Unacquired standards have no step and are left out: report them beside the correlation.
+    """
+    points = [(GRADES.index(grade_of(s)), step) for s, step in acquired.items() if step is not None]
+    if len(points) < 3:
+        return None
+    grades, steps = zip(*points, strict=True)
+    return spearman(grades, steps, n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+# -- base vs tuned -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowupRobustness:
+    """How answers hold up under follow-up questions (counterfactual or incremental) at one checkpoint."""
+
+    by_kind: dict[str, tuple[int, float | None]]
+    """Per follow-up type: (follow-ups whose original was right, share of those answered right)."""
+    all_right: float
+    """Share of originals with follow-ups where the original and every follow-up are right."""
+    n_originals: int
+
+
+def followup_robustness(snapshot: Snapshot) -> FollowupRobustness | None:
+    """Follow-up robustness of one snapshot, or None when it holds no follow-up records."""
+    followups: dict[str, list[Outcome]] = {}
+    for o in snapshot.outcomes.values():
+        if o.type != ORIGINAL and o.followup_to in snapshot.outcomes:
+            followups.setdefault(o.followup_to, []).append(o)
+    if not followups:
+        return None
+    by_kind: dict[str, list[int]] = {}
+    all_right = 0
+    for original_id, items in followups.items():
+        original = snapshot.outcomes[original_id].correct
+        all_right += original and all(o.correct for o in items)
+        for o in items:
+            counts = by_kind.setdefault(o.type, [0, 0])
+            if original:
+                counts[0] += 1
+                counts[1] += o.correct
+    return FollowupRobustness({k: (n, right / n if n else None) for k, (n, right) in sorted(by_kind.items())},
+                              all_right / len(followups), len(followups))
+
+
+@dataclass(frozen=True)
+class StandardChange:
+    """One standard's accuracy before and after, on the same problems, with its paired test."""
+
+    standard: str
+    grade: str
+    test: PairedTest
+    direction: str | None
+    """"gain" or "regression" when significant, else None."""
+
+
+@dataclass
+class Comparison:
+    """Per-standard and per-grade changes between two snapshots, with follow-up robustness on both sides."""
+
+    before: str
+    after: str
+    method: str
+    alpha: float
+    changes: list[StandardChange]
+    """In grade order."""
+    by_grade: dict[str, PairedTest]
+    followups_before: FollowupRobustness | None
+    followups_after: FollowupRobustness | None
+    fdr: bool = False
+    """Flags come from Benjamini-Hochberg adjusted p-values."""
+
+    @property
+    def improved(self) -> list[str]:
+        return [c.standard for c in self.changes if c.direction == "gain"]
+
+    @property
+    def regressed(self) -> list[str]:
+        return [c.standard for c in self.changes if c.direction == "regression"]
+
+
+def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, method: str = "mcnemar",
+                      seed: int = 0, before_name: str = "", after_name: str = "", fdr: bool = False) -> Comparison:
+    """Paired per-standard (and per-grade, pooled) change on the original problems both snapshots answered.
+
+    With `fdr`, a standard is flagged when its Benjamini-Hochberg adjusted p-value is below `alpha`.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    shared = sorted(set(o.id for o in before.originals()) & set(o.id for o in after.originals()))
+    if not shared:
+        raise ValueError(f"{before_name or before.label} and {after_name or after.label} share no problem ids; "
+                         "compare results on the same problem set")
+    by_standard: dict[str, list[str]] = {}
+    for pid in shared:
+        by_standard.setdefault(before.outcomes[pid].standard, []).append(pid)
+    changes, by_grade_ids = [], {}
+    for standard in standard_order(by_standard):
+        ids = by_standard[standard]
+        test = paired_test([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids],
+                           method=method, seed=seed)
+        changes.append(StandardChange(standard, grade_of(standard), test, test.direction(alpha)))
+        by_grade_ids.setdefault(grade_of(standard), []).extend(ids)
+    if fdr:
+        adjusted = benjamini_hochberg([c.test.p_value for c in changes])
+        changes = [StandardChange(c.standard, c.grade, c.test, c.test.direction(alpha) if q < alpha else None)
+                   for c, q in zip(changes, adjusted, strict=True)]
+    by_grade = {g: paired_test([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids],
+                               method=method, seed=seed) for g, ids in by_grade_ids.items()}
+    return Comparison(before_name or before.label, after_name or after.label, method, alpha, changes, by_grade,
+                      followup_robustness(before), followup_robustness(after), fdr)
+
+
+# -- a whole study -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Study:
+    """Everything `probes.analyze` and `probes.report` show about one series (and optionally a second)."""
+
+    series: Series
+    threshold: float
+    curves: dict[str, list[tuple[int, float]]]
+    acquisition: dict[str, int | None]
+    correlation: Correlation | None
+    comparison: Comparison | None
+    """First vs last checkpoint of `series`, or `series` vs `other` when given."""
+    other: Series | None = None
+    other_acquisition: dict[str, int | None] | None = None
+    other_correlation: Correlation | None = None
+
+
+def analyse(series: Series, threshold: float = 0.5, alpha: float = 0.05, method: str = "mcnemar", seed: int = 0,
+            before_step: int | None = None, after_step: int | None = None, other: Series | None = None,
+            fdr: bool = False) -> Study:
+    """Curves, acquisition points, grade correlation, and the paired comparison of two snapshots.
+
+    Without `other`, the comparison is `series` at `before_step` (default: first) against `after_step`
+    (default: last). With `other`, it is `series` at `before_step` (default: last) against `other` at
+    `after_step` (default: last): base model vs tuned model, or one run vs another.
+    """
+    acquisition = acquisition_points(series, threshold)
+    study = Study(series, threshold, learning_curves(series), acquisition, grade_correlation(acquisition, seed=seed),
+                  None)
+    if other is None:
+        before, after = series.at(before_step, 0), series.at(after_step, -1)
+        if before is not after:
+            study.comparison = compare_snapshots(before, after, alpha, method, seed, fdr=fdr)
+    else:
+        study.other = other
+        study.other_acquisition = acquisition_points(other, threshold)
+        study.other_correlation = grade_correlation(study.other_acquisition, seed=seed)
+        before, after = series.at(before_step, -1), other.at(after_step, -1)
+        study.comparison = compare_snapshots(before, after, alpha, method, seed, f"{series.name} {before.label}",
+                                             f"{other.name} {after.label}", fdr)
+    return study
+
+
+def _test_json(t: PairedTest) -> dict[str, Any]:
+    return {"n": t.n, "before": t.before, "after": t.after, "delta": t.delta, "gains": t.gains, "losses": t.losses,
+            "p_value": t.p_value, "low": t.low, "high": t.high}
+
+
+def _correlation_json(c: Correlation | None) -> dict[str, Any] | None:
+    return None if c is None else {"rho": c.rho, "p_value": c.p_value, "low": c.low, "high": c.high, "n": c.n,
+                                   "confidence": c.confidence}
+
+
+def _followup_json(f: FollowupRobustness | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"by_kind": {k: {"n": n, "p_right_given_original_right": p} for k, (n, p) in f.by_kind.items()},
+            "all_right": f.all_right, "n_originals": f.n_originals}
+
+
+def study_json(study: Study) -> dict[str, Any]:
+    """The study as plain JSON: what `probes.analyze` writes to `analysis.json`."""
+    out: dict[str, Any] = {
+        "series": {"name": study.series.name, "path": str(study.series.path), "kind": study.series.kind,
+                   "steps": study.series.steps, "incomplete": study.series.incomplete},
+        "threshold": study.threshold,
+        "curves": {s: [[step, acc] for step, acc in c] for s, c in study.curves.items()},
+        "acquisition": study.acquisition,
+        "unlearned": [s for s, step in study.acquisition.items() if step is None],
+        "grade_correlation": _correlation_json(study.correlation),
+    }
+    if study.other is not None:
+        out["other"] = {"name": study.other.name, "path": str(study.other.path), "steps": study.other.steps,
+                        "acquisition": study.other_acquisition,
+                        "grade_correlation": _correlation_json(study.other_correlation)}
+    c = study.comparison
+    if c is not None:
+        out["comparison"] = {
+            "before": c.before, "after": c.after, "method": c.method, "fdr": c.fdr, "alpha": c.alpha,
+            "standards": [{"standard": x.standard, "grade": x.grade, "direction": x.direction, **_test_json(x.test)}
+                          for x in c.changes],
+            "by_grade": {g: _test_json(t) for g, t in c.by_grade.items()},
+            "improved": c.improved, "regressed": c.regressed,
+            "followups_before": _followup_json(c.followups_before),
+            "followups_after": _followup_json(c.followups_after),
+        }
+    return out

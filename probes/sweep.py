@@ -1,0 +1,445 @@
+"""Evaluate a series of checkpoints on one fixed problem set, caching every (checkpoint, problem) result.
+
+    python -m probes.sweep --config configs/sweeps/scratch.yaml
+    python -m probes.sweep --config configs/sweeps/pythia-160m.yaml --eval.device cuda
+    python -m probes.analyze runs/sweeps/pythia-160m && python -m probes.report runs/sweeps/pythia-160m
+
+Checkpoints come from hub revisions, a glob of local HF model directories, or a training run's checkpoints.
+The sweep directory holds `sweep.json` (settings and checkpoints), `problems.jsonl` (the fixed problem set) and
+`results/<checkpoint>.jsonl`, appended and flushed after every batch: a rerun, an interrupted run or an extended
+sweep evaluates only the (checkpoint, problem) pairs it has no result for. Each finished checkpoint is logged to
+W&B against `checkpoint/step`, so checkpoints may finish in any order.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from jsonargparse import ArgumentParser, set_parsing_settings
+from rich.console import Console
+
+from mathcamps.generate import generate_problems
+from mathcamps.lang import structure_key
+from mathcamps.problem import Problem
+from mathcamps.templates import Style
+from probes import engine
+from trainers.hf import load_model, load_tokenizer
+
+
+@dataclass
+class StepRange:
+    """Steps `start, start + every, ...` up to and including `stop`."""
+
+    start: int
+    stop: int
+    every: int
+
+
+@dataclass
+class HubRevisions:
+    """Revisions of one hub model, e.g. Pythia's `step1000` ... `step143000` branches."""
+
+    repo: str
+    """Hub id, e.g. EleutherAI/pythia-160m."""
+    revisions: list[str] = field(default_factory=list)
+    """Revision names (branches, tags or commits)."""
+    steps: StepRange | None = None
+    """Adds one revision per step, named by `revision_format`."""
+    revision_format: str = "step{step}"
+    """Revision name of a step in `steps`."""
+    step_pattern: str = r"(\d+)"
+    """Regex whose first group, searched in a revision name, is its training step."""
+    tokens_per_step: int | None = None
+    """Training tokens per step (Pythia: 2097152), to report token counts."""
+
+
+@dataclass
+class LocalGlob:
+    """Local HF model directories matching a glob, e.g. `runs/x/hf/step-*`."""
+
+    glob: str
+    step_pattern: str = r"(\d+)"
+    """Regex whose first group, searched in a directory's name (its last match), is its training step."""
+    tokens_per_step: int | None = None
+
+
+@dataclass
+class RunCheckpoints:
+    """The Lightning checkpoints (`checkpoints/*.ckpt`) of a `trainers.fit` run, loaded into the run's model."""
+
+    run_dir: str
+    """The run's log directory (e.g. runs/quickstart/version_0), or its root (runs/quickstart) to gather every
+    version_N/ of a resumed run."""
+    base_model: str | None = None
+    """HF directory or hub id whose config and tokenizer the checkpoints fit (default: `model.model` in the
+    run's config.yaml)."""
+
+
+@dataclass
+class ProblemSet:
+    """The fixed problems every checkpoint answers."""
+
+    standards: list[str]
+    """Standard ids, e.g. [K.CC.C.7, 3.OA.C.7]."""
+    per_standard: int = 20
+    """Original problems per standard, no two sharing a symbolic structure."""
+    seed: int = 1_000_003
+    """Seed of the problem set; a run's probe seed and count give exactly the problems it held out."""
+    style: Style = "story"
+    """How problems read: "story" (word problems) or "exercise" (bare arithmetic, as the quickstart trains on)."""
+
+
+@dataclass
+class EvalSettings:
+    """How every checkpoint answers: greedy decoding through `probes.engine.evaluate`."""
+
+    max_new_tokens: int = 48
+    """Generation budget per answer; part of the results' identity (changing it needs a new out_dir)."""
+    batch_size: int = 32
+    """Prompts generated together; results are flushed after each batch."""
+    device: str = "cpu"
+    """Torch device of the model, e.g. cuda."""
+
+
+@dataclass
+class WandbSettings:
+    """Where each finished checkpoint is logged, against the custom x-axis `checkpoint/step`."""
+
+    project: str = "mathcamps"
+    name: str | None = None
+    """Run name (default: the sweep's name)."""
+    mode: Literal["online", "offline", "disabled"] = "offline"
+    dir: str | None = None
+    """Where W&B writes its files (default: the sweep directory)."""
+
+
+@dataclass
+class SweepConfig:
+    """A checkpoint sweep: which checkpoints, which problems, how to evaluate, where to write."""
+
+    out_dir: Path
+    """Sweep directory: sweep.json, problems.jsonl and results/<checkpoint>.jsonl (the cache)."""
+    problems: ProblemSet
+    hub: list[HubRevisions] = field(default_factory=list)
+    """Hub models and their revisions."""
+    local: list[LocalGlob] = field(default_factory=list)
+    """Globs of local HF model directories."""
+    runs: list[RunCheckpoints] = field(default_factory=list)
+    """`trainers.fit` runs whose Lightning checkpoints to evaluate."""
+    eval: EvalSettings = field(default_factory=EvalSettings)
+    wandb: WandbSettings | None = None
+    """W&B logging; null for none."""
+    name: str | None = None
+    """Name of the sweep (default: out_dir's name)."""
+
+    def __post_init__(self) -> None:
+        errors = []
+        if not (self.hub or self.local or self.runs):
+            errors.append("no checkpoints: set at least one of hub, local or runs")
+        if not self.problems.standards:
+            errors.append("problems.standards must name at least one standard, got []")
+        if self.problems.per_standard < 1:
+            errors.append(f"problems.per_standard must be >= 1, got {self.problems.per_standard}")
+        for key in ("max_new_tokens", "batch_size"):
+            if getattr(self.eval, key) < 1:
+                errors.append(f"eval.{key} must be >= 1, got {getattr(self.eval, key)}")
+        for i, h in enumerate(self.hub):
+            if not (h.revisions or h.steps):
+                errors.append(f"hub[{i}] ({h.repo}) lists no revisions and no steps")
+            if h.steps and (h.steps.every < 1 or h.steps.stop < h.steps.start):
+                errors.append(f"hub[{i}].steps must have every >= 1 and stop >= start, got {asdict(h.steps)}")
+        if errors:
+            raise ValueError("invalid sweep config:\n  " + "\n  ".join(errors))
+
+
+# -- the problem set -----------------------------------------------------------------------------------------
+
+
+def sweep_problems(spec: ProblemSet) -> list[Problem]:
+    """`per_standard` original problems per standard, no two sharing a symbolic structure.
+
+    The same draw as `probes.callback.MathCampsProbe.problems`, so a sweep with a run's probe settings evaluates
+    exactly the problems that run held out of training. Follow-ups are left out: they are asked after the original
+    in a conversation, which `probes.engine.evaluate` does not hold.
+    """
+    # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
+    drawn = generate_problems(spec.standards, 4 * spec.per_standard, spec.seed, followups=False, style=spec.style)
+    kept: dict[str, list[Problem]] = {s: [] for s in spec.standards}
+    seen: set[str] = set()
+    for p in drawn:
+        key = structure_key(p.structure or "")
+        if key not in seen and len(kept[p.standard]) < spec.per_standard:
+            seen.add(key)
+            kept[p.standard].append(p)
+    return [p for s in spec.standards for p in kept[s]]
+
+
+def problem_hash(p: Problem) -> str:
+    """Changes when anything that decides a problem's verdict changes, so a cached result is never stale."""
+    text = json.dumps([p.standard, p.statement, p.answer, p.type, p.followup_to])
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+# -- the checkpoints -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One model to evaluate: a hub revision, a local HF directory, or a Lightning `.ckpt` on a base model."""
+
+    name: str
+    step: int
+    model: str
+    revision: str | None = None
+    base: str | None = None
+    """For a `.ckpt`: the HF model its weights fit."""
+    tokens: int | None = None
+
+    @property
+    def key(self) -> str:
+        """File-safe and unique: the name plus a hash of where the weights come from."""
+        digest = hashlib.sha1(f"{Path(self.model).resolve() if self.revision is None else self.model}|"
+                              f"{self.revision}".encode()).hexdigest()[:8]
+        return re.sub(r"[^A-Za-z0-9._=-]+", "_", self.name)[:80] + "-" + digest
+
+
+def _step_in(name: str, pattern: str, where: str) -> int:
+    found = re.findall(pattern, name)
+    if not found:
+        raise ValueError(f"{where}: no step in {name!r} (step_pattern {pattern!r} does not match)")
+    last = found[-1]
+    return int(last[0] if isinstance(last, tuple) else last)
+
+
+def _run_base_model(run: RunCheckpoints) -> str:
+    if run.base_model:
+        return run.base_model
+    import yaml
+
+    found = [Path(run.run_dir) / "config.yaml", *sorted(Path(run.run_dir).glob("version_*/config.yaml"))]
+    config = next((c for c in found if c.is_file()), None)
+    if config is None:
+        raise FileNotFoundError(f"runs: {run.run_dir} has no config.yaml; set runs[].base_model")
+    saved = yaml.safe_load(config.read_text())
+    model = saved["model"]["model"]
+    if Path(model).is_absolute():
+        return model
+    # A relative path is relative to where training ran: the folder that held `trainer.default_root_dir`,
+    # which the run's version_N/ sits in. Only when that does not fit, fall back to the current directory.
+    run_root = config.resolve().parent.parent  # <cwd>/<default_root_dir>
+    root_dir = Path(saved.get("trainer", {}).get("default_root_dir") or ".")
+    candidates = [Path(model)]
+    if run_root.parts[-len(root_dir.parts):] == root_dir.parts:
+        candidates.insert(0, Path(*run_root.parts[: len(run_root.parts) - len(root_dir.parts)]) / model)
+    return str(next((c for c in candidates if (c / "config.json").is_file()), Path(model)))
+
+
+def resolve_checkpoints(cfg: SweepConfig) -> list[Checkpoint]:
+    """Every checkpoint the config names, in config order (globs and runs ordered by step), without duplicates."""
+    out: list[Checkpoint] = []
+    for i, h in enumerate(cfg.hub):
+        revisions = list(h.revisions)
+        if h.steps:
+            revisions += [h.revision_format.format(step=s) for s in range(h.steps.start, h.steps.stop + 1,
+                                                                           h.steps.every)]
+        for rev in revisions:
+            step = _step_in(rev, h.step_pattern, f"hub[{i}]")
+            tokens = step * h.tokens_per_step if h.tokens_per_step else None
+            out.append(Checkpoint(f"{h.repo.split('/')[-1]}@{rev}", step, h.repo, rev, tokens=tokens))
+    for i, g in enumerate(cfg.local):
+        dirs = [Path(p) for p in sorted(glob.glob(g.glob)) if (Path(p) / "config.json").is_file()]
+        if not dirs:
+            raise FileNotFoundError(f"local[{i}].glob {g.glob!r} matches no HF model directory")
+        found = [(_step_in(d.name, g.step_pattern, f"local[{i}]"), d) for d in dirs]
+        for step, d in sorted(found):
+            tokens = step * g.tokens_per_step if g.tokens_per_step else None
+            out.append(Checkpoint(d.name, step, str(d), tokens=tokens))
+    for i, run in enumerate(cfg.runs):
+        # A resumed run writes a new version_N/ beside the first: a Lightning root gathers all of them.
+        ckpts = sorted(Path(run.run_dir).glob("checkpoints/*.ckpt")) or \
+            sorted(Path(run.run_dir).glob("version_*/checkpoints/*.ckpt"))
+        if not ckpts:
+            raise FileNotFoundError(f"runs[{i}].run_dir {run.run_dir!r} holds no checkpoints/*.ckpt "
+                                    "(nor version_*/checkpoints/*.ckpt)")
+        base, by_step = _run_base_model(run), {}
+        for path in ckpts:
+            meta = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+            step = int(meta["global_step"])
+            # `last.ckpt` repeats the newest step; keep the named file.
+            if step not in by_step or by_step[step].model.endswith("last.ckpt"):
+                by_step[step] = Checkpoint(f"{Path(run.run_dir).name}-step{step}", step, str(path), base=base,
+                                           tokens=meta.get("tokens_seen"))
+        out += [by_step[s] for s in sorted(by_step)]
+    unique: dict[str, Checkpoint] = {}
+    for c in out:
+        unique.setdefault(c.key, c)
+    return list(unique.values())
+
+
+# Base models (Pythia, OLMo) ship without a chat template, which the engine's prompt needs; a plain one stands in.
+PLAIN_TEMPLATE = (
+    "{% for m in messages %}{{ m['role'] | capitalize }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+
+
+def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
+    """(model in eval mode on `device`, tokenizer) of a checkpoint."""
+    if ckpt.base is None:
+        model, tokenizer = load_model(ckpt.model, ckpt.revision), load_tokenizer(ckpt.model, ckpt.revision)
+    else:
+        model, tokenizer = load_model(ckpt.base), load_tokenizer(ckpt.base)
+        state = torch.load(ckpt.model, map_location="cpu", weights_only=False)["state_dict"]
+        # The LightningModule holds the HF model as `self.model`; its keys are the HF keys prefixed `model.`.
+        weights = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
+        model.load_state_dict(weights, strict=True)
+    if tokenizer.chat_template is None:
+        tokenizer.chat_template = PLAIN_TEMPLATE
+    return model.to(device).eval(), tokenizer
+
+
+# -- the cache -----------------------------------------------------------------------------------------------
+
+
+def read_results(path: Path) -> dict[str, dict[str, Any]]:
+    """The cached rows of one checkpoint by problem id (later rows win); cuts off a line torn by a kill."""
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+        with open(path, "r+b") as f:
+            f.truncate(len(data))
+    rows = {}
+    for line in data.decode().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rows[row["id"]] = row
+    return rows
+
+
+def _prepare_out_dir(cfg: SweepConfig, problems: list[Problem], checkpoints: list[Checkpoint]) -> Path:
+    out = cfg.out_dir
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    settings = {"max_new_tokens": cfg.eval.max_new_tokens, "prompt": "chat"}
+    manifest_path = out / "sweep.json"
+    known: list[dict[str, Any]] = []
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        for key, value in settings.items():
+            if manifest["eval"].get(key) != value:
+                raise ValueError(f"{manifest_path} was made with eval.{key}={manifest['eval'].get(key)!r}, the config "
+                                 f"says {value!r}; results would mix settings: use a new out_dir")
+        known = manifest["checkpoints"]
+    listed = {c["key"] for c in known}
+    known += [{"key": c.key, **asdict(c)} for c in checkpoints if c.key not in listed]
+    manifest = {"name": cfg.name or out.name, "eval": settings, "problems": asdict(cfg.problems), "checkpoints": known}
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    with open(out / "problems.jsonl", "w") as f:
+        for p in problems:
+            f.write(json.dumps({**p.to_json(), "hash": problem_hash(p)}) + "\n")
+    return out
+
+
+class _Wandb:
+    """Logs each finished checkpoint against `checkpoint/step`; a W&B failure is reported, never fatal."""
+
+    def __init__(self, settings: WandbSettings, cfg: SweepConfig, console: Console) -> None:
+        self.console, self.run = console, None
+        try:
+            import wandb
+
+            self.run = wandb.init(project=settings.project, name=settings.name or cfg.name or cfg.out_dir.name,
+                                  mode=settings.mode, dir=settings.dir or str(cfg.out_dir), job_type="sweep",
+                                  config=json.loads(json.dumps(asdict(cfg), default=str)))
+            self.run.define_metric("checkpoint/step")
+            self.run.define_metric("*", step_metric="checkpoint/step")
+        except Exception as err:  # noqa: BLE001 - W&B must never stop a sweep
+            console.print(f"[yellow]W&B disabled: {type(err).__name__}: {err}[/yellow]")
+
+    def log(self, ckpt: Checkpoint, rows: list[dict[str, Any]]) -> None:
+        if self.run is None:
+            return
+        acc: dict[str, list[int]] = {}
+        for r in rows:
+            acc.setdefault(r["standard"], []).append(int(r["correct"]))
+        metrics: dict[str, Any] = {"checkpoint/step": ckpt.step, **{f"mathcamps/acc/{s}": sum(v) / len(v)
+                                                                    for s, v in acc.items()}}
+        metrics["mathcamps/acc"] = sum(int(r["correct"]) for r in rows) / len(rows)
+        metrics["mathcamps/unextractable"] = sum(r.get("extracted") is None for r in rows) / len(rows)
+        if ckpt.tokens is not None:
+            metrics["checkpoint/tokens"] = ckpt.tokens
+        try:
+            self.run.log(metrics)
+        except Exception as err:  # noqa: BLE001
+            self.console.print(f"[yellow]W&B log failed: {err}[/yellow]")
+
+    def finish(self) -> None:
+        if self.run is not None:
+            self.run.finish()
+
+
+def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
+    """Evaluate every checkpoint on the problem set, skipping cached (checkpoint, problem) pairs; returns out_dir."""
+    console = console or Console()
+    problems = sweep_problems(cfg.problems)
+    checkpoints = resolve_checkpoints(cfg)
+    out = _prepare_out_dir(cfg, problems, checkpoints)
+    logger = _Wandb(cfg.wandb, cfg, console) if cfg.wandb else None
+    console.print(f"sweep {out}: {len(checkpoints)} checkpoints x {len(problems)} problems")
+    try:
+        for ckpt in checkpoints:
+            path = out / "results" / f"{ckpt.key}.jsonl"
+            cached = read_results(path)
+            todo = [p for p in problems if cached.get(p.id, {}).get("hash") != problem_hash(p)]
+            if todo:
+                model, tokenizer = load_checkpoint(ckpt, cfg.eval.device)
+                with open(path, "a") as f:
+                    for start in range(0, len(todo), cfg.eval.batch_size):
+                        batch = todo[start : start + cfg.eval.batch_size]
+                        records = engine.evaluate(model, tokenizer, batch, cfg.eval.max_new_tokens,
+                                                  cfg.eval.batch_size)
+                        for p, r in zip(batch, records, strict=True):
+                            row = {"step": ckpt.step, "checkpoint": ckpt.name, **r.to_json(), "type": p.type,
+                                   "followup_to": p.followup_to, "hash": problem_hash(p)}
+                            f.write(json.dumps(row) + "\n")
+                            cached[p.id] = row
+                        f.flush()
+                        os.fsync(f.fileno())
+                del model
+            rows = [cached[p.id] for p in problems]
+            acc = sum(int(r["correct"]) for r in rows) / len(rows)
+            console.print(f"  {ckpt.name} (step {ckpt.step}): {acc:.1%} "
+                          f"({'cached' if not todo else f'{len(todo)} evaluated'})")
+            if logger:
+                logger.log(ckpt, rows)
+    finally:
+        if logger:
+            logger.finish()
+    return out
+
+
+def parse_config(args: list[str] | None = None) -> SweepConfig:
+    """The sweep config from `--config FILE` and/or flags; a wrong key or type fails while parsing, naming it."""
+    set_parsing_settings(docstring_parse_attribute_docstrings=True)  # field docstrings become --help text
+    parser = ArgumentParser(description="Evaluate a series of checkpoints on one fixed problem set.")
+    parser.add_argument("--config", action="config", help="sweep YAML file")
+    parser.add_class_arguments(SweepConfig)
+    parsed = parser.instantiate(parser.parse_args(args))
+    return SweepConfig(**{k: v for k, v in vars(parsed).items() if k != "config"})
+
+
+def main(args: list[str] | None = None) -> Path:
+    return run_sweep(parse_config(args))
+
+
+if __name__ == "__main__":
+    main()
