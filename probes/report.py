@@ -113,11 +113,15 @@ def fig_acquisition(study: Study) -> Figure:
     fig, ax = plt.subplots(figsize=(6, 4))
     last = study.series.steps[-1]
     rng = np.random.default_rng(0)  # jitter only separates points of one grade
+    stacked: dict[str, int] = {}  # unacquired labels per grade, stacked so they do not overlap
     for standard, step in study.acquisition.items():
         x = GRADES.index(grade_of(standard)) + rng.uniform(-0.12, 0.12)
         y = last * 1.08 if step is None else step
         ax.scatter(x, y, marker="x" if step is None else "o", color=_LOSS if step is None else "#1f77b4")
-        ax.annotate(standard, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        k = stacked.setdefault(grade_of(standard), 0) if step is None else 0
+        if step is None:
+            stacked[grade_of(standard)] += 1
+        ax.annotate(standard, (x, y), fontsize=6, xytext=(3, 3 - 8 * k), textcoords="offset points")
     ax.axhline(last * 1.04, color=_NONE, lw=0.6, ls=":")
     ax.set_xticks(range(len(GRADES)), GRADES)
     ax.set_xlabel("grade")
