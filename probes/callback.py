@@ -1,20 +1,28 @@
-"""The MathCAMPS probe: per-standard accuracy at the start of training, at every checkpoint and at the end.
+"""The MathCAMPS probe: which standards a run gains and loses, at the start, at every checkpoint and at the end.
 
-Configured under `trainer.callbacks` in YAML. Each probe greedily answers a fixed held-out problem set,
-logs `mathcamps/acc/<standard>` and `mathcamps/delta/<standard>` (change since the baseline) through
-every Lightning logger, and appends its records to `<log_dir>/mathcamps/` so nothing is lost if a
-logger fails. At the end it prints a per-standard table and writes it as `mathcamps/summary.json`.
+Configured under `trainer.callbacks` in YAML:
+
+    - class_path: probes.callback.MathCampsProbe
+      init_args: {standards: [K.CC.C.7, 1.OA.A.1], per_standard: 25}
+
+Each probe greedily answers a fixed held-out problem set (and, for the originals it gets right, their
+follow-ups) with the model already in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`,
+`mathcamps/followup/...` through every Lightning logger, and appends its records and results to
+`<log_dir>/mathcamps/` whether or not any logger works. Under DDP each rank answers a shard and rank 0
+gathers and logs. At the end it prints a per-standard table and writes `mathcamps/summary.json`.
 """
 
 from __future__ import annotations
 
 import json
+import time
+import warnings
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
-from lightning.pytorch.utilities import rank_zero_only
+import torch
 from rich.console import Console
 from rich.table import Table
 
@@ -22,11 +30,13 @@ from mathcamps.generate import generate_problems
 from mathcamps.lang import structure_key
 from mathcamps.problem import GRADES, Problem
 from mathcamps.templates import Style
-from probes.engine import Record, accuracy_by_standard, evaluate
+from probes import probe_wandb
+from probes.engine import Record, evaluate
+from probes.probe_results import ProbeResult, measure, scalars
 
 
 class MathCampsProbe(L.Callback):
-    """Measures per-standard accuracy on held-out MathCAMPS problems as training goes."""
+    """Measures per-standard accuracy and follow-up robustness on held-out MathCAMPS problems as training goes."""
 
     def __init__(
         self,
@@ -34,133 +44,223 @@ class MathCampsProbe(L.Callback):
         per_standard: int = 20,
         seed: int = 1_000_003,
         style: Style = "story",
+        followups: bool = True,
+        prompt: Literal["chat", "paper", "plain"] = "chat",
         max_new_tokens: int = 48,
         batch_size: int = 64,
+        every_n_steps: int | None = None,
+        on_checkpoint: bool = True,
+        time_budget_s: float | None = None,
+        alpha: float = 0.05,
         learned_threshold: float = 0.5,
+        sample_responses: int = 12,
     ) -> None:
         """
         Args:
             standards: standard ids to probe.
-            per_standard: held-out problems per standard.
-            seed: seed of the probe set; training never sees these problems' structures.
+            per_standard: held-out original problems per standard (each with the follow-ups its standard has).
+            seed: seed of the probe set; training never sees these problems' symbolic structures.
+            style: "story" for word problems where a standard has them, "exercise" for bare arithmetic.
+            followups: also ask the follow-ups of correctly answered originals, in the same conversation.
+            prompt: "chat" (the model's chat template), "paper" (the published protocol) or "plain".
             max_new_tokens: generation budget per answer.
             batch_size: prompts generated together.
+            every_n_steps: also probe every N optimiser steps (None: only at checkpoints and the ends).
+            on_checkpoint: probe whenever a checkpoint is saved.
+            time_budget_s: stop a probe's generation after this many seconds, scoring what was answered.
+            alpha: significance level of the paired test that flags gains and regressions.
             learned_threshold: a standard counts as learned from the first probe at or above this accuracy.
+            sample_responses: responses per probe shown in the W&B samples table.
         """
+        checks = {"per_standard": per_standard, "max_new_tokens": max_new_tokens, "batch_size": batch_size}
+        if every_n_steps is not None:
+            checks["every_n_steps"] = every_n_steps
+        for name, value in checks.items():
+            if value < 1:
+                raise ValueError(f"MathCampsProbe.{name} must be >= 1, got {value}")
         if not standards:
             raise ValueError("MathCampsProbe.standards must name at least one standard, got []")
-        if per_standard < 1:
-            raise ValueError(f"MathCampsProbe.per_standard must be >= 1, got {per_standard}")
-        if max_new_tokens < 1 or batch_size < 1:
-            raise ValueError(f"MathCampsProbe.max_new_tokens and batch_size must be >= 1, got "
-                             f"{max_new_tokens} and {batch_size}")
-        if not 0 < learned_threshold <= 1:
-            raise ValueError(f"MathCampsProbe.learned_threshold must be in (0, 1], got {learned_threshold}")
-        self.standards, self.per_standard, self.seed, self.style = standards, per_standard, seed, style
-        self.max_new_tokens, self.batch_size, self.learned_threshold = max_new_tokens, batch_size, learned_threshold
-        self.history: list[dict[str, Any]] = []  # one {"step": int, "acc": {standard: float}} per probe
+        if time_budget_s is not None and time_budget_s <= 0:
+            raise ValueError(f"MathCampsProbe.time_budget_s must be > 0, got {time_budget_s}")
+        for name, value in (("alpha", alpha), ("learned_threshold", learned_threshold)):
+            if not 0 < value <= 1:
+                raise ValueError(f"MathCampsProbe.{name} must be in (0, 1], got {value}")
+        self.standards, self.per_standard, self.seed, self.followups = standards, per_standard, seed, followups
+        self.style = style
+        self.prompt, self.max_new_tokens, self.batch_size = prompt, max_new_tokens, batch_size
+        self.every_n_steps, self.on_checkpoint, self.time_budget_s = every_n_steps, on_checkpoint, time_budget_s
+        self.alpha, self.learned_threshold, self.sample_responses = alpha, learned_threshold, sample_responses
+        self.history: list[ProbeResult] = []
+        self.baseline: list[Record] | None = None
+        self.fit_started = 0.0
 
     @cached_property
     def problems(self) -> list[Problem]:
-        """The probe set: `per_standard` problems per standard, no two sharing a symbolic structure."""
+        """The probe set: per standard, `per_standard` originals with distinct structures, each with its follow-ups."""
         # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
-        drawn = generate_problems(self.standards, 4 * self.per_standard, self.seed, followups=False,
+        drawn = generate_problems(self.standards, 4 * self.per_standard, self.seed, followups=self.followups,
                                   style=self.style)
-        kept: dict[str, list[Problem]] = {s: [] for s in self.standards}
+        counts = dict.fromkeys(self.standards, 0)
         seen: set[str] = set()
+        kept_ids: set[str] = set()
         for p in drawn:
+            if p.is_followup:
+                continue
             key = structure_key(p.structure or "")
-            if key not in seen and len(kept[p.standard]) < self.per_standard:
+            if key not in seen and counts[p.standard] < self.per_standard:
                 seen.add(key)
-                kept[p.standard].append(p)
-        return [p for s in self.standards for p in kept[s]]
+                counts[p.standard] += 1
+                kept_ids.add(p.id)
+        return [p for p in drawn if p.id in kept_ids or p.followup_to in kept_ids]
 
     # -- when to probe -------------------------------------------------------------------------------------
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.fit_started = time.perf_counter()
         if not self.history:
-            self._probe(trainer, pl_module)
+            self.probe(trainer, pl_module)
+            if trainer.is_global_zero:
+                self._save_problems(trainer)
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
+        if self.every_n_steps and trainer.global_step % self.every_n_steps == 0:
+            self.probe(trainer, pl_module)
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
-        self._probe(trainer, pl_module)
+        if self.on_checkpoint:
+            self.probe(trainer, pl_module)
         # Lightning gathered callback states before this hook; store the history including this probe.
         checkpoint.setdefault("callbacks", {})[self.state_key] = self.state_dict()
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._probe(trainer, pl_module)
+        self.probe(trainer, pl_module)
         if trainer.is_global_zero:
             self._report(trainer)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"history": self.history}
+        baseline = [r.to_json() for r in self.baseline] if self.baseline else None
+        return {"history": [h.to_json() for h in self.history], "baseline": baseline}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.history = state_dict["history"]
+        self.history = [ProbeResult(**h) for h in state_dict["history"]]
+        rows = state_dict.get("baseline")
+        self.baseline = [Record.from_json(r) for r in rows] if rows else None
 
     # -- one probe -----------------------------------------------------------------------------------------
 
-    def _probe(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def probe(self, trainer: L.Trainer, pl_module: L.LightningModule) -> ProbeResult | None:
+        """Probe the model at the current step (once per step), log it, and return the result on rank 0."""
         step = trainer.global_step
-        if self.history and self.history[-1]["step"] == step:
-            return
+        if self.history and self.history[-1].step == step:
+            return None
+        started = time.perf_counter()
+        records = self._gather(trainer, self._answer_shard(trainer, pl_module))
+        result = measure(step, records, self.baseline, self.history[-1] if self.history else None, self.alpha,
+                         seconds=time.perf_counter() - started)
+        if self.baseline is None:
+            self.baseline = records
+        self.history.append(result)
+        if trainer.is_global_zero:
+            self._save(trainer, result, records)
+            for logger in trainer.loggers:
+                logger.log_metrics(scalars(result), step=step)
+            probe_wandb.log_probe(trainer, self, result, records)
+        return result
+
+    def _answer_shard(self, trainer: L.Trainer, pl_module: L.LightningModule) -> list[Record]:
+        """This rank's share of the probe set, answered by the model in memory (no reload, no weight copy)."""
+        originals = [p for p in self.problems if not p.is_followup]
+        mine = {p.id for p in originals[trainer.global_rank :: trainer.world_size]}
+        shard = [p for p in self.problems if p.id in mine or p.followup_to in mine]
         model, tokenizer = pl_module.model, trainer.datamodule.tokenizer
         was_training = model.training
         model.eval()
+        records: list[Record] = []
+        deadline = None if self.time_budget_s is None else time.perf_counter() + self.time_budget_s
         try:
-            records = evaluate(model, tokenizer, self.problems, self.max_new_tokens, self.batch_size)
+            # Chunks of whole groups (an original and its follow-ups), so a time budget cuts between groups.
+            step = self.batch_size
+            for start in range(0, len(originals), step):
+                if deadline is not None and time.perf_counter() > deadline:
+                    warnings.warn(f"MathCampsProbe: time_budget_s={self.time_budget_s} reached; scored "
+                                  f"{sum(not r.is_followup for r in records)} of {len(mine)} originals",
+                                  stacklevel=1)
+                    break
+                ids = {p.id for p in originals[start : start + step]} & mine
+                chunk = [p for p in shard if p.id in ids or p.followup_to in ids]
+                if chunk:
+                    records += evaluate(model, tokenizer, chunk, self.max_new_tokens, self.batch_size,
+                                        prompt=self.prompt, followups=self.followups)
         finally:
             model.train(was_training)
-        acc = accuracy_by_standard(records)
-        self.history.append({"step": step, "acc": acc})
-        if trainer.is_global_zero:
-            self._save(trainer, step, records)
-            self._log(trainer, step, acc, records)
+        return records
 
-    def _log(self, trainer: L.Trainer, step: int, acc: dict[str, float], records: list[Record]) -> None:
-        baseline = self.history[0]["acc"]
-        metrics = {f"mathcamps/acc/{s}": a for s, a in acc.items()}
-        metrics |= {f"mathcamps/delta/{s}": a - baseline[s] for s, a in acc.items()}
-        metrics["mathcamps/acc"] = sum(r.correct for r in records) / len(records)
-        metrics["mathcamps/unextractable"] = sum(r.extracted is None for r in records) / len(records)
-        for logger in trainer.loggers:
-            logger.log_metrics(metrics, step=step)
+    def _gather(self, trainer: L.Trainer, records: list[Record]) -> list[Record]:
+        """All ranks' records, in probe-set order, on every rank."""
+        if trainer.world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+            shards: list[list[Record] | None] = [None] * trainer.world_size
+            torch.distributed.all_gather_object(shards, records)
+            records = [r for shard in shards for r in shard or []]
+        order = {p.id: i for i, p in enumerate(self.problems)}
+        return sorted(records, key=lambda r: order[r.id])
 
-    def _run_dir(self, trainer: L.Trainer) -> Path:
+    # -- files: nothing lost whatever the loggers do ---------------------------------------------------------
+
+    def run_dir(self, trainer: L.Trainer) -> Path:
         path = Path(trainer.log_dir or trainer.default_root_dir) / "mathcamps"
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    @rank_zero_only
-    def _save(self, trainer: L.Trainer, step: int, records: list[Record]) -> None:
-        out = self._run_dir(trainer)
+    def _save_problems(self, trainer: L.Trainer) -> None:
+        with open(self.run_dir(trainer) / "problems.jsonl", "w") as f:
+            for p in self.problems:
+                f.write(json.dumps(p.to_json()) + "\n")
+
+    def _save(self, trainer: L.Trainer, result: ProbeResult, records: list[Record]) -> None:
+        out = self.run_dir(trainer)
         with open(out / "responses.jsonl", "a") as f:
             for r in records:
-                f.write(json.dumps({"step": step, **r.to_json()}) + "\n")
+                f.write(json.dumps({"step": result.step, **r.to_json()}) + "\n")
         with open(out / "probes.jsonl", "a") as f:
-            f.write(json.dumps(self.history[-1]) + "\n")
+            f.write(json.dumps(result.to_json()) + "\n")
 
     # -- the end-of-training table -------------------------------------------------------------------------
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per standard: accuracy at start and end, the change, and the first step at or above the threshold."""
-        start, end = self.history[0]["acc"], self.history[-1]["acc"]
+        """Per standard: accuracy at start and end, the change and its p-value, and when it was first learned."""
+        start, end = self.history[0], self.history[-1]
         rows = []
         for s in sorted(self.standards, key=lambda s: (GRADES.index(s.split(".")[0]), s)):
-            learned = next((h["step"] for h in self.history if h["acc"][s] >= self.learned_threshold), None)
-            rows.append({"standard": s, "start": start[s], "end": end[s], "change": end[s] - start[s],
-                         "learned_at_step": learned})
+            learned = next((h.step for h in self.history if h.acc.get(s, 0.0) >= self.learned_threshold), None)
+            rows.append({"standard": s, "start": start.acc[s], "end": end.acc[s], "change": end.delta[s],
+                         "p_value": end.p_values.get(s), "learned_at_step": learned,
+                         "significant": "gain" if s in end.gains else "regression" if s in end.regressions else None})
         return rows
 
     def _report(self, trainer: L.Trainer) -> None:
         rows = self.summary()
-        path = self._run_dir(trainer) / "summary.json"
-        path.write_text(json.dumps({"threshold": self.learned_threshold, "standards": rows}, indent=2))
-        table = Table(title=f"MathCAMPS probe: {len(self.problems)} held-out problems, {len(self.history)} probes")
-        for column in ("standard", "start", "end", "change", f"reached {self.learned_threshold:.0%} at step"):
+        end = self.history[-1]
+        probe_seconds = sum(h.seconds for h in self.history)
+        wall = time.perf_counter() - self.fit_started if self.fit_started else None
+        report = {"threshold": self.learned_threshold, "alpha": self.alpha, "standards": rows,
+                  "gains": end.gains, "regressions": end.regressions, "followups": end.followups,
+                  "probe_seconds": probe_seconds, "fit_seconds": wall}
+        path = self.run_dir(trainer) / "summary.json"
+        path.write_text(json.dumps(report, indent=2))
+        probe_wandb.log_summary(trainer, report)
+
+        table = Table(title=f"MathCAMPS probe: {sum(not p.is_followup for p in self.problems)} held-out problems, "
+                            f"{len(self.history)} probes")
+        for column in ("standard", "start", "end", "change", "p", f"reached {self.learned_threshold:.0%} at step"):
             table.add_column(column, justify="left" if column == "standard" else "right")
         for r in rows:
             learned = "never" if r["learned_at_step"] is None else str(r["learned_at_step"])
-            table.add_row(r["standard"], f"{r['start']:.0%}", f"{r['end']:.0%}", f"{r['change']:+.0%}", learned)
+            p = "" if r["p_value"] is None else f"{r['p_value']:.3f}"
+            table.add_row(r["standard"], f"{r['start']:.0%}", f"{r['end']:.0%}", f"{r['change']:+.0%}", p, learned)
         console = Console()
         console.print(table)
+        if wall:
+            console.print(f"probing took {probe_seconds:.0f} s of {wall:.0f} s training ({probe_seconds / wall:.0%})")
+        console.print(f"significant gains: {', '.join(end.gains) or 'none'}; "
+                      f"regressions: {', '.join(end.regressions) or 'none'}")
         console.print(f"wrote {path}")

@@ -10,7 +10,7 @@ os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-QUICK_STANDARDS = ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "2.NBT.B.7", "3.OA.C.7"]
+QUICK_STANDARDS = ["K.CC.C.7", "K.NBT.A.1", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "3.OA.C.7"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,120 @@
+"""What one probe measured, from its records: per-standard accuracy, changes, paired tests, follow-ups.
+
+Pure functions of `probes.engine.Record` lists, so the probe callback, its tests and any later analysis
+compute the same numbers. Accuracy is over original problems; follow-ups are scored by `probes.metrics`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from mathcamps.standards import get_standard
+from probes import metrics
+from probes.engine import Record
+from probes.stats import paired_test
+
+
+@dataclass
+class ProbeResult:
+    """One probe at one training step."""
+
+    step: int
+    acc: dict[str, float]
+    """Accuracy per standard, over originals."""
+    delta: dict[str, float]
+    """Change since the baseline probe."""
+    delta_prev: dict[str, float]
+    """Change since the previous probe."""
+    by_grade: dict[str, float]
+    by_domain: dict[str, float]
+    overall: float
+    unextractable: float
+    followups: dict[str, Any] | None
+    """`probes.metrics.followups` of the records, or None without follow-ups."""
+    p_values: dict[str, float] = field(default_factory=dict)
+    """Per standard: paired test of this probe against the baseline, on the same problems."""
+    gains: list[str] = field(default_factory=list)
+    """Standards significantly better than at the baseline."""
+    regressions: list[str] = field(default_factory=list)
+    """Standards significantly worse than at the baseline."""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _mean(values: list[bool]) -> float:
+    return sum(values) / len(values)
+
+
+def outcomes(records: list[Record]) -> dict[str, dict[str, bool]]:
+    """Per standard, each original's verdict by problem id."""
+    out: dict[str, dict[str, bool]] = defaultdict(dict)
+    for r in records:
+        if not r.is_followup:
+            out[r.standard][r.id] = r.correct
+    return dict(out)
+
+
+def measure(step: int, records: list[Record], baseline: list[Record] | None, previous: ProbeResult | None,
+            alpha: float, seconds: float = 0.0) -> ProbeResult:
+    """The probe result of `records`, compared with the `baseline` probe's records on the same problems.
+
+    A standard is a gain or a regression only when the paired test (exact McNemar on the problems both
+    probes answered) rejects "no change" at `alpha`: noise is not reported as a skill lost.
+    """
+    now = outcomes(records)
+    acc = {s: _mean(list(v.values())) for s, v in now.items()}
+    before = outcomes(baseline) if baseline is not None else now
+    base_acc = {s: _mean(list(v.values())) for s, v in before.items()}
+    grades: dict[str, list[bool]] = defaultdict(list)
+    domains: dict[str, list[bool]] = defaultdict(list)
+    for s, verdicts in now.items():
+        grades[get_standard(s).grade].extend(verdicts.values())
+        domains[get_standard(s).domain].extend(verdicts.values())
+    first = metrics.originals(records)
+    result = ProbeResult(
+        step=step,
+        acc=acc,
+        delta={s: a - base_acc.get(s, a) for s, a in acc.items()},
+        delta_prev={s: a - (previous.acc.get(s, a) if previous else a) for s, a in acc.items()},
+        by_grade={g: _mean(v) for g, v in grades.items()},
+        by_domain={d: _mean(v) for d, v in domains.items()},
+        overall=_mean([r.correct for r in first]),
+        unextractable=metrics.unextractable_rate(first) or 0.0,
+        followups=metrics.followups(records),
+        seconds=seconds,
+    )
+    for s, verdicts in now.items():
+        shared = sorted(set(verdicts) & set(before.get(s, {})))
+        if not shared:
+            continue
+        test = paired_test([before[s][i] for i in shared], [verdicts[i] for i in shared])
+        result.p_values[s] = test.p_value
+        direction = test.direction(alpha)
+        if direction == "gain":
+            result.gains.append(s)
+        elif direction == "regression":
+            result.regressions.append(s)
+    return result
+
+
+def scalars(result: ProbeResult) -> dict[str, float]:
+    """The probe's scalars under stable keys, for any Lightning logger."""
+    out = {f"mathcamps/acc/{s}": a for s, a in result.acc.items()}
+    out |= {f"mathcamps/delta/{s}": d for s, d in result.delta.items()}
+    out |= {f"mathcamps/delta_prev/{s}": d for s, d in result.delta_prev.items()}
+    out |= {f"mathcamps/grade/{g}": a for g, a in result.by_grade.items()}
+    out |= {f"mathcamps/domain/{d}": a for d, a in result.by_domain.items()}
+    out |= {"mathcamps/acc": result.overall, "mathcamps/unextractable": result.unextractable,
+            "mathcamps/gains": float(len(result.gains)), "mathcamps/regressions": float(len(result.regressions)),
+            "mathcamps/probe_seconds": result.seconds}
+    if result.followups is not None:
+        out["mathcamps/followup/given_original_right"] = result.followups["given_original_right"]["acc"]
+        out["mathcamps/followup/all_right"] = result.followups["all_followups_right"]["acc"]
+        for kind, stats in result.followups["by_kind"].items():
+            name = kind.removesuffix("-followup")
+            out[f"mathcamps/followup/{name}/given_original_right"] = stats["given_original_right"]["acc"]
+    return {k: float(v) for k, v in out.items() if v is not None}
