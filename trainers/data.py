@@ -195,7 +195,8 @@ class MathCampsData(L.LightningDataModule):
             raise ValueError(f"data.val_fraction must be in [0, 1), got {val_fraction}")
         self.standards, self.per_standard, self.seed = list(standards or []), per_standard, seed
         self.jsonl, self.published = [Path(p) for p in jsonl or []], [Path(p) for p in published or []]
-        self.batch_size, self.max_seq_len, self.packing, self.val_fraction = batch_size, max_seq_len, packing, val_fraction
+        self.batch_size, self.max_seq_len = batch_size, max_seq_len
+        self.packing, self.val_fraction = packing, val_fraction
         self.held_out: set[str] = set()
         self.tokenizer: PreTrainedTokenizerBase | None = None
         self.train_examples: list[Example] = []
@@ -211,7 +212,9 @@ class MathCampsData(L.LightningDataModule):
 
     def problems(self) -> list[Problem]:
         """The MathCAMPS problems to train on (generated, then published), without held-out structures."""
-        made = generate_problems(self.standards, self.per_standard, self.seed, followups=False) if self.standards else []
+        made = []
+        if self.standards:
+            made = generate_problems(self.standards, self.per_standard, self.seed, followups=False)
         made += [p for path in self.published for p in read_published(path)]
         return [p for p in made if not p.structure or structure_key(p.structure) not in self.held_out]
 
@@ -254,7 +257,8 @@ class MathCampsData(L.LightningDataModule):
             fill = sum(len(r["input_ids"]) for r in train) / (len(train) * self.max_seq_len)
             rank_zero_info(f"data: packed into {len(train)} rows of up to {self.max_seq_len} tokens ({fill:.0%} full)")
         self.train_examples, self.val_examples = train, val
-        rank_zero_info(f"data: {len(train)} training and {len(val)} validation {'rows' if self.packing else 'examples'}")
+        unit = "rows" if self.packing else "examples"
+        rank_zero_info(f"data: {len(train)} training and {len(val)} validation {unit}")
 
     def train_dataloader(self) -> DataLoader:
         rank, world_size = 0, 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
 
 _LORA = re.compile(r"^(?P<stem>.+)\.lora_(?P<ab>[AB])\.(?P<adapter>[^.]+)\.weight$")
 
@@ -63,6 +64,18 @@ def export_hf(model: torch.nn.Module, state: dict[str, torch.Tensor], out_dir: s
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in state.items()}
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # one bar per export would clutter the training log
+    try:
+        _write(model, state, out, tokenizer, merged)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+    return out
+
+
+def _write(model: torch.nn.Module, state: dict[str, torch.Tensor], out: Path,
+           tokenizer: PreTrainedTokenizerBase | None, merged: bool) -> None:
     if is_peft(model):
         model.save_pretrained(out, state_dict=state)
         if merged:
@@ -76,4 +89,3 @@ def export_hf(model: torch.nn.Module, state: dict[str, torch.Tensor], out_dir: s
         model.save_pretrained(out, state_dict=state)
     if tokenizer is not None:
         tokenizer.save_pretrained(out)
-    return out

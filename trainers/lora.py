@@ -51,8 +51,9 @@ class LoraSettings:
 
 def linear_module_names(model: torch.nn.Module) -> list[str]:
     """The distinct last-component names of the model's linear layers (the modules LoRA can adapt)."""
+    kinds = ("Linear4bit", "Linear8bitLt", "Conv1D")  # bitsandbytes' quantised linears, GPT-2's Conv1D
     names = {name.rsplit(".", 1)[-1] for name, module in model.named_modules()
-             if isinstance(module, torch.nn.Linear) or type(module).__name__ in ("Linear4bit", "Linear8bitLt", "Conv1D")}
+             if isinstance(module, torch.nn.Linear) or type(module).__name__ in kinds}
     return sorted(names)
 
 

@@ -9,13 +9,14 @@ cosine decay. Gradient accumulation, clipping and precision are the Trainer's (`
 from __future__ import annotations
 
 import math
+import random
 import time
 from pathlib import Path
 from typing import Literal
 
 import lightning as L
+import numpy as np
 import torch
-from lightning.fabric.utilities.seed import _collect_rng_states, _set_rng_states
 
 from trainers.export import export_hf
 from trainers.hf import load_model
@@ -118,7 +119,7 @@ class InstructionTuning(L.LightningModule):
         if self._rng_to_restore is not None:
             # Restored here, not in on_load_checkpoint, so that nothing run between loading and the first
             # step (sanity validation, dataloader set-up) shifts the random stream (LoRA dropout).
-            _set_rng_states(self._rng_to_restore)
+            set_rng_states(self._rng_to_restore)
             self._rng_to_restore = None
         num_tokens = batch.pop(NUM_TOKENS)
         targets = (batch["labels"][:, 1:] != IGNORE).sum()  # the model shifts labels left by one
@@ -133,7 +134,8 @@ class InstructionTuning(L.LightningModule):
         self.log("train/loss", loss, prog_bar=True, sync_dist=world > 1)
         self.log("train/lr", self.optimizers().param_groups[0]["lr"])
         self.log("train/tokens_seen", float(self.tokens_seen))
-        if self._clock is not None and (elapsed := time.perf_counter() - self._clock[0]) > 0:
+        if self._clock is not None and self.tokens_seen > self._clock[1]:
+            elapsed = time.perf_counter() - self._clock[0]
             self.log("train/tokens_per_s", (self.tokens_seen - self._clock[1]) / elapsed)
         return loss
 
@@ -167,17 +169,19 @@ class InstructionTuning(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["tokens_seen"] = self.tokens_seen
-        checkpoint["rng_states"] = _collect_rng_states()
+        checkpoint["rng_states"] = rng_states()
         if self.export_hf and self.trainer.global_step != self._exported_step:
             self._exported_step = self.trainer.global_step
+            # `trainer.log_dir` is a collective (a broadcast) under DDP, so every rank asks, and rank 0 writes.
+            run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+            out = run_dir / "hf" / f"step-{self.trainer.global_step}"
             if self.trainer.is_global_zero:
-                self._export(checkpoint)
+                self._export(checkpoint, out)
 
-    def _export(self, checkpoint: dict) -> None:
+    def _export(self, checkpoint: dict, out: Path) -> None:
         state = checkpoint.get("state_dict") or self.state_dict()
         state = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
         datamodule = getattr(self.trainer, "datamodule", None)
-        out = Path(self.trainer.log_dir or self.trainer.default_root_dir) / "hf" / f"step-{self.trainer.global_step}"
         export_hf(self.model, state, out, getattr(datamodule, "tokenizer", None), merged=self.export_merged)
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
@@ -195,3 +199,19 @@ def lr_factor(step: int, warmup_steps: int, total_steps: int, min_ratio: float) 
         return (step + 1) / (warmup_steps + 1)
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def rng_states() -> dict:
+    """The torch, numpy and Python random states, as tensors and plain types (loadable with weights_only)."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    version, state, gauss = random.getstate()
+    return {"torch": torch.get_rng_state(), "numpy": [name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss,
+                                                      cached], "python": [version, list(state), gauss]}
+
+
+def set_rng_states(states: dict) -> None:
+    torch.set_rng_state(states["torch"])
+    name, keys, pos, has_gauss, cached = states["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    version, state, gauss = states["python"]
+    random.setstate((version, tuple(state), gauss))

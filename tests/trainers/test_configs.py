@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from trainers.fit import FitCLI
 from trainers.data import MathCampsData
+from trainers.fit import FitCLI
 from trainers.module import InstructionTuning
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))

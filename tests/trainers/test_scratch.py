@@ -1,9 +1,9 @@
 """The scratch model directory loads back through `from_pretrained`, like a hub model."""
 
+import pytest
 from transformers import AutoModelForCausalLM, LlamaForCausalLM
 
 from trainers.hf import ModelNotFound, load_model, load_tokenizer
-import pytest
 
 
 def test_scratch_dir_loads_with_from_pretrained(tiny_model_dir):
