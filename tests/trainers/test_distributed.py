@@ -1,13 +1,11 @@
 """Distributed training through Lightning strategies: DDP on 2 CPU processes (gloo) takes the same steps as one
 process with the same global batch; strategies that need a GPU say so on CPU."""
 
-import subprocess
-
 import pytest
 from safetensors.torch import load_file
 
-from tests.trainers.fitting import REPO, fit_command, fit_env, logged, run_fit, tiny_run_config
-from trainers.fit import gpu_only_problem
+from tests.trainers.fitting import logged, run_fit, tiny_run_config
+from trainers.fit import gpu_only_problem, main
 
 STEPS = 6
 
@@ -17,8 +15,8 @@ def test_ddp_on_two_cpu_processes_matches_one_process_with_the_same_global_batch
     one = tiny_run_config(tmp_path, tiny_model_dir, name="one", data={"batch_size": 8}, **common)
     two = tiny_run_config(tmp_path, tiny_model_dir, name="two", data={"batch_size": 4},
                           trainer={"strategy": "ddp", "devices": 2}, **common)
-    run_fit(one)
-    run_fit(two)
+    main(["--config", str(one)])  # the one-process reference runs in this process
+    run_fit(two)  # DDP launches its second process by re-running the command, so it needs a CLI subprocess
 
     single, ddp = logged(tmp_path / "one", "train/loss"), logged(tmp_path / "two", "train/loss")
     assert sorted(single) == sorted(ddp) == list(range(STEPS))
@@ -34,11 +32,11 @@ def test_ddp_on_two_cpu_processes_matches_one_process_with_the_same_global_batch
 
 def test_a_gpu_only_strategy_on_cpu_says_so_in_one_line(tmp_path, tiny_model_dir):
     config = tiny_run_config(tmp_path, tiny_model_dir, trainer={"strategy": "fsdp", "precision": "bf16-mixed"})
-    result = subprocess.run(fit_command(config), cwd=REPO, env=fit_env(), capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    assert result.stderr.strip(), f"no error message; exit {result.returncode}, stdout: {result.stdout[-2000:]}"
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("error: trainer.strategy=") and "needs CUDA GPUs" in last_line, result.stderr[-2000:]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", str(config)])
+    message = str(exit_info.value.code)
+    assert message.startswith("error: trainer.strategy='fsdp' needs CUDA GPUs (accelerator: cpu)")
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize("strategy", ["fsdp", "deepspeed", "deepspeed_stage_3_offload", "FSDPStrategy",

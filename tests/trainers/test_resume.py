@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from tests.trainers.fitting import REPO, fit_command, fit_env, logged, run_fit, tiny_run_config
+from trainers.fit import main
 
 MAX_STEPS, EVERY = 30, 5
 
@@ -37,7 +38,7 @@ def check_resume_matches(tmp_path, tiny_model_dir, model: dict, data: dict | Non
     kwargs = {"max_steps": MAX_STEPS, "every_n_steps": EVERY, "model": model, "data": data}
     whole = tiny_run_config(tmp_path, tiny_model_dir, name="whole", **kwargs)
     broken = tiny_run_config(tmp_path, tiny_model_dir, name="broken", **kwargs)
-    run_fit(whole)
+    main(["--config", str(whole)])  # in this process: the reference needs no kill, and saves a start-up
     resumed_from = kill_after_first_checkpoint(broken, tmp_path / "broken")
     run_fit(broken, "--ckpt_path", "last")
 
