@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+# For base models, whose tokenizer has no chat template: plain markers, and the EOS after each reply so a
+# tuned model learns to stop (the probe prompts with the same template through the same tokenizer).
+DEFAULT_CHAT_TEMPLATE = (
+    "{% for m in messages %}"
+    "{% if m['role'] == 'system' %}{{ m['content'] + '\\n\\n' }}"
+    "{% elif m['role'] == 'user' %}{{ '### Question:\\n' + m['content'] + '\\n\\n' }}"
+    "{% else %}{{ '### Answer:\\n' + m['content'] + eos_token + '\\n\\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '### Answer:\\n' }}{% endif %}"
+)
 
 
 class ModelNotFound(ValueError):
@@ -31,11 +43,33 @@ def load_tokenizer(name: str, revision: str | None = None) -> PreTrainedTokenize
     if tokenizer.pad_token is None:
         # Base models often ship without a pad token; padding positions are masked out anyway.
         tokenizer.pad_token = tokenizer.eos_token
+    if tokenizer.eos_token is None:
+        raise ValueError(f"tokenizer of {name!r} has no EOS token, so a tuned model could not learn to stop")
+    if tokenizer.chat_template is None:
+        tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
     return tokenizer
 
 
-def load_model(name: str, revision: str | None = None) -> PreTrainedModel:
+def load_model(name: str, revision: str | None = None, load_in_4bit: bool = False) -> PreTrainedModel:
+    """The model in the default dtype (float32, or the dtype of a Lightning `*-true` precision), or 4-bit for QLoRA."""
+    kwargs: dict = {}
+    if load_in_4bit:
+        kwargs = {"quantization_config": qlora_config(), "device_map": {"": torch.cuda.current_device()}}
     try:
-        return AutoModelForCausalLM.from_pretrained(name, revision=revision)
+        return AutoModelForCausalLM.from_pretrained(name, revision=revision, dtype=torch.get_default_dtype(), **kwargs)
     except (OSError, ValueError) as error:
         raise _not_found(name, revision, error) from None
+
+
+def qlora_config():
+    """NF4 4-bit weights with bf16 compute (QLoRA); needs a CUDA GPU and bitsandbytes."""
+    if not torch.cuda.is_available():
+        raise RuntimeError("model.load_in_4bit (QLoRA) needs a CUDA GPU; none is available here")
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise RuntimeError("model.load_in_4bit (QLoRA) needs bitsandbytes: pip install 'mathcamps[qlora]'") from None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=torch.bfloat16)

@@ -25,8 +25,8 @@ def shortened_quickstart(tmp_path: Path, **model_overrides) -> Path:
     checkpoint, probe = trainer["callbacks"]
     checkpoint["init_args"]["every_n_train_steps"] = 6
     probe["init_args"].update(per_standard=3, max_new_tokens=12)
-    config["model"].update(model=str(tmp_path / "scratch-model"), **model_overrides)
     config["model"]["scratch"].update(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
+    config["model"].update({"model": str(tmp_path / "scratch-model"), **model_overrides})
     config["data"].update(per_standard=40, batch_size=8)
     path = tmp_path / "quickstart.yaml"
     path.write_text(yaml.safe_dump(config))

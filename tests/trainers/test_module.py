@@ -1,0 +1,41 @@
+"""The training run's logged values and files: loss, lr, tokens seen and per second, validation loss, gradient
+accumulation and clipping through the Trainer, and an HF export at every checkpoint."""
+
+import pytest
+from transformers import AutoModelForCausalLM
+
+from tests.trainers.fitting import logged, tiny_run_config
+from trainers.fit import main
+from trainers.module import lr_factor
+
+
+def test_lr_warms_up_linearly_then_decays_by_cosine_to_the_floor():
+    factors = [lr_factor(s, 4, 20, 0.1) for s in range(21)]
+    assert factors[:5] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert all(a >= b for a, b in zip(factors[4:], factors[5:]))
+    assert factors[12] == pytest.approx(0.55) and factors[20] == pytest.approx(0.1)
+
+
+def test_a_run_logs_loss_lr_tokens_and_validation_and_exports_each_checkpoint(tmp_path, tiny_model_dir):
+    config = tiny_run_config(tmp_path, tiny_model_dir, max_steps=6, every_n_steps=3,
+                             data={"val_fraction": 0.2, "batch_size": 4},
+                             trainer={"accumulate_grad_batches": 2, "gradient_clip_val": 1.0, "val_check_interval": 6})
+    cli = main(["--config", str(config)])
+    run = tmp_path / "run"
+    losses, lrs = logged(run, "train/loss"), logged(run, "train/lr")
+    assert sorted(losses) == list(range(6))  # one logged value per optimiser step
+    assert cli.trainer.fit_loop.epoch_loop.batch_progress.total.completed == 12  # two micro-batches a step
+    assert losses[5] < losses[0]
+    assert [lrs[s] for s in range(6)] == pytest.approx([0.003 * lr_factor(s, 2, 6, 0.1) for s in range(6)])
+
+    tokens, speed = logged(run, "train/tokens_seen"), logged(run, "train/tokens_per_s")
+    assert all(tokens[s] < tokens[s + 1] for s in range(5))
+    assert tokens[5] == cli.model.tokens_seen
+    assert set(range(1, 6)) <= set(speed) and all(v > 0 for v in speed.values())  # timed from the first batch
+    val = logged(run, "val/loss")  # val_check_interval counts micro-batches: 6 of them are 3 steps
+    assert sorted(val) == [2, 5] and val[5] < val[2]
+
+    for step in (3, 6):
+        exported = run / "version_0" / "hf" / f"step-{step}"
+        assert AutoModelForCausalLM.from_pretrained(exported).config.vocab_size > 0
+        assert (exported / "tokenizer_config.json").exists()
