@@ -163,7 +163,11 @@ class MathCampsProbe(L.Callback):
         if trainer.is_global_zero:
             self._save(trainer, result, records)
             for logger in trainer.loggers:
-                logger.log_metrics(scalars(result), step=step)
+                try:
+                    logger.log_metrics(scalars(result), step=step)
+                except Exception as error:  # noqa: BLE001 - a logger failing must never stop training
+                    warnings.warn(f"MathCampsProbe: {type(logger).__name__} failed and was skipped: {error}",
+                                  stacklevel=1)
             probe_wandb.log_probe(trainer, self, result, records)
         return result
 

@@ -10,7 +10,7 @@ from mathcamps.generate import generate_problems
 from mathcamps.lang import structure_key
 from tests.conftest import QUICK_STANDARDS
 from tests.reference import reference_dir
-from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, length_bucketed_batches, pack
+from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, pack, shuffled_batches
 from trainers.hf import DEFAULT_CHAT_TEMPLATE, load_tokenizer
 from trainers.sources import DataFileError, chat_messages, read_chat_jsonl, read_published
 
@@ -56,14 +56,12 @@ def test_bad_sizes_name_the_key(field):
         MathCampsData(["K.OA.A.5"], **{field: 0})
 
 
-def test_bucketed_batches_cover_every_example_once_deterministically():
-    lengths = [(i * 37) % 50 + 1 for i in range(1000)]
-    batches = length_bucketed_batches(lengths, batch_size=16, seed=3, window=8)
+def test_shuffled_batches_cover_every_example_once_deterministically():
+    batches = shuffled_batches(1000, batch_size=16, seed=3)
     assert sorted(i for b in batches for i in b) == list(range(1000))
-    assert batches == length_bucketed_batches(lengths, batch_size=16, seed=3, window=8)
-    assert batches != length_bucketed_batches(lengths, batch_size=16, seed=4, window=8)
-    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
-    assert spread < 10  # similar lengths share a batch (random batches would spread ~45)
+    assert [len(b) for b in batches] == [16] * 62 + [8]
+    assert batches == shuffled_batches(1000, batch_size=16, seed=3)
+    assert batches != shuffled_batches(1000, batch_size=16, seed=4)
 
 
 # -- sources -------------------------------------------------------------------------------------------------
