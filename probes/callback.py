@@ -93,6 +93,7 @@ class MathCampsProbe(L.Callback):
         self.history: list[ProbeResult] = []
         self.baseline: list[Record] | None = None
         self.fit_started = 0.0
+        self._run_dir: Path | None = None
 
     @cached_property
     def problems(self) -> list[Problem]:
@@ -117,6 +118,7 @@ class MathCampsProbe(L.Callback):
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.fit_started = time.perf_counter()
+        self.run_dir(trainer)
         if not self.history:
             self.probe(trainer, pl_module)
             if trainer.is_global_zero:
@@ -211,9 +213,12 @@ class MathCampsProbe(L.Callback):
     # -- files: nothing lost whatever the loggers do ---------------------------------------------------------
 
     def run_dir(self, trainer: L.Trainer) -> Path:
-        path = Path(trainer.log_dir or trainer.default_root_dir) / "mathcamps"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        # `trainer.log_dir` is a collective under DDP, so every rank resolves it once, at the start.
+        if self._run_dir is None:
+            self._run_dir = Path(trainer.log_dir or trainer.default_root_dir) / "mathcamps"
+            if trainer.is_global_zero:
+                self._run_dir.mkdir(parents=True, exist_ok=True)
+        return self._run_dir
 
     def _save_problems(self, trainer: L.Trainer) -> None:
         with open(self.run_dir(trainer) / "problems.jsonl", "w") as f:

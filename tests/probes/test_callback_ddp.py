@@ -12,6 +12,7 @@ from tests.trainers.test_fit_quickstart import REPO, shortened_quickstart
 
 
 def probe_run(tmp_path: Path, model_dir: Path, devices: int) -> list[dict]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     config_path = shortened_quickstart(tmp_path, model=str(model_dir), scratch=None)
     config = yaml.safe_load(config_path.read_text())
     config["trainer"].update(max_steps=2, devices=devices, strategy="ddp" if devices > 1 else "auto")
@@ -19,8 +20,9 @@ def probe_run(tmp_path: Path, model_dir: Path, devices: int) -> list[dict]:
     config["data"]["batch_size"] = 4
     config_path.write_text(yaml.safe_dump(config))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
-    subprocess.run([sys.executable, "-m", "trainers.fit", "--config", str(config_path)], cwd=REPO, env=env,
-                   check=True, capture_output=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "trainers.fit", "--config", str(config_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
     rows = (tmp_path / "runs" / "version_0" / "mathcamps" / "responses.jsonl").read_text().splitlines()
     return [json.loads(r) for r in rows]
 
