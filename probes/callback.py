@@ -9,7 +9,7 @@ Each probe greedily answers a fixed held-out problem set (and, for the originals
 follow-ups) with the model already in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`,
 `mathcamps/followup/...` through every Lightning logger, and appends its records and results to
 `<log_dir>/mathcamps/` whether or not any logger works. Under DDP each rank answers a shard and rank 0
-gathers and logs. At the end it prints a per-standard table and writes `mathcamps/summary.json`.
+gathers and logs; under FSDP every rank answers the whole set in lockstep. At the end it prints a per-standard table and writes `mathcamps/summary.json`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import lightning as L
 import torch
+from lightning.pytorch.strategies import FSDPStrategy
 from rich.console import Console
 from rich.table import Table
 
@@ -176,7 +177,8 @@ class MathCampsProbe(L.Callback):
     def _answer_shard(self, trainer: L.Trainer, pl_module: L.LightningModule) -> list[Record]:
         """This rank's share of the probe set, answered by the model in memory (no reload, no weight copy)."""
         originals = [p for p in self.problems if not p.is_followup]
-        mine = {p.id for p in originals[trainer.global_rank :: trainer.world_size]}
+        rank, world = (trainer.global_rank, trainer.world_size) if _shards(trainer) else (0, 1)
+        mine = {p.id for p in originals[rank::world]}
         shard = [p for p in self.problems if p.id in mine or p.followup_to in mine]
         model, tokenizer = pl_module.model, trainer.datamodule.tokenizer
         was_training = model.training
@@ -203,7 +205,7 @@ class MathCampsProbe(L.Callback):
 
     def _gather(self, trainer: L.Trainer, records: list[Record]) -> list[Record]:
         """All ranks' records, in probe-set order, on every rank."""
-        if trainer.world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+        if _shards(trainer) and trainer.world_size > 1 and torch.distributed.is_initialized():
             shards: list[list[Record] | None] = [None] * trainer.world_size
             torch.distributed.all_gather_object(shards, records)
             records = [r for shard in shards for r in shard or []]
@@ -273,3 +275,9 @@ class MathCampsProbe(L.Callback):
         console.print(f"significant gains: {', '.join(end.gains) or 'none'}; "
                       f"regressions: {', '.join(end.regressions) or 'none'}")
         console.print(f"wrote {path}")
+
+
+def _shards(trainer: L.Trainer) -> bool:
+    """Whether ranks split the probe set. FSDP gathers parameters inside every forward, so its ranks must run
+    the same forwards in the same order: each answers the whole set, identically (not verified on GPUs yet)."""
+    return not isinstance(trainer.strategy, FSDPStrategy)
