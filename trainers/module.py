@@ -122,8 +122,6 @@ class InstructionTuning(L.LightningModule):
             set_rng_states(self._rng_to_restore)
             self._rng_to_restore = None
         num_tokens = batch.pop(NUM_TOKENS)
-        # use_cache=False: no KV cache is needed in training, and HF models only read packed rows' restarting
-        # `position_ids` as separate sequences (attention kept within each) when there is no cache.
         targets = (batch["labels"][:, 1:] != IGNORE).sum()  # the model shifts labels left by one
         world = self.trainer.world_size
         if world > 1:
@@ -131,6 +129,8 @@ class InstructionTuning(L.LightningModule):
             # gradient average is the mean over all ranks' targets: the same step as one process taking
             # the whole global batch, whatever the ranks' shares of padding.
             targets = self.trainer.strategy.reduce(targets.float(), reduce_op="sum") / world
+        # use_cache=False: no KV cache is needed in training, and HF models only read packed rows' restarting
+        # `position_ids` as separate sequences (attention kept within each) when there is no cache.
         loss = self.model(**batch, num_items_in_batch=targets, use_cache=False).loss
         self._count_tokens(num_tokens)
         self.log("train/loss", loss, prog_bar=True, sync_dist=world > 1)
