@@ -9,7 +9,8 @@ Each probe greedily answers a fixed held-out problem set (and, for the originals
 follow-ups) with the model already in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`,
 `mathcamps/followup/...` through every Lightning logger, and appends its records and results to
 `<log_dir>/mathcamps/` whether or not any logger works. Under DDP each rank answers a shard and rank 0
-gathers and logs; under FSDP every rank answers the whole set in lockstep. At the end it prints a per-standard table and writes `mathcamps/summary.json`.
+gathers and logs; under FSDP every rank answers the whole set in lockstep. At the end it prints a
+per-standard table and writes `mathcamps/summary.json`.
 """
 
 from __future__ import annotations
