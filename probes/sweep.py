@@ -284,13 +284,6 @@ def resolve_checkpoints(cfg: SweepConfig) -> list[Checkpoint]:
     return list(unique.values())
 
 
-# Base models (Pythia, OLMo) ship without a chat template, which the engine's prompt needs; a plain one stands in.
-PLAIN_TEMPLATE = (
-    "{% for m in messages %}{{ m['role'] | capitalize }}: {{ m['content'] }}\n{% endfor %}"
-    "{% if add_generation_prompt %}Assistant:{% endif %}"
-)
-
-
 def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
     """(model in eval mode on `device`, tokenizer) of a checkpoint."""
     if ckpt.base is None:
@@ -301,8 +294,6 @@ def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
         # The LightningModule holds the HF model as `self.model`; its keys are the HF keys prefixed `model.`.
         weights = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
         model.load_state_dict(weights, strict=True)
-    if tokenizer.chat_template is None:
-        tokenizer.chat_template = PLAIN_TEMPLATE
     return model.to(device).eval(), tokenizer
 
 

@@ -16,6 +16,7 @@ import probes.engine
 import probes.sweep
 from mathcamps.generate import generate_problems
 from probes.analysis import load_series
+from probes.prompts import make_prompter
 from probes.sweep import (
     Checkpoint,
     RunCheckpoints,
@@ -27,6 +28,7 @@ from probes.sweep import (
     sweep_problems,
 )
 from tests import wandb_reader
+from trainers.hf import DEFAULT_CHAT_TEMPLATE
 from trainers.scratch import ScratchModel, build_model, train_tokenizer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -216,7 +218,7 @@ def test_lightning_checkpoints_load_into_the_runs_base_model(checkpoint_dirs, tm
     assert RunCheckpoints(str(run)).base_model is None
 
 
-def test_a_base_model_without_chat_template_gets_the_plain_one(checkpoint_dirs, tmp_path):
+def test_a_base_model_without_chat_template_gets_the_default_one(checkpoint_dirs, tmp_path):
     from transformers import AutoTokenizer
 
     plain = tmp_path / "base"
@@ -227,8 +229,9 @@ def test_a_base_model_without_chat_template_gets_the_plain_one(checkpoint_dirs, 
     tokenizer.save_pretrained(plain)
     assert AutoTokenizer.from_pretrained(plain).chat_template is None
     _, loaded = load_checkpoint(Checkpoint("base", 0, str(plain)), "cpu")
-    prompt = probes.engine.chat_prompt(loaded, "What is 2 + 3?")
-    assert prompt == "User: What is 2 + 3?\nAssistant:"
+    assert loaded.chat_template == DEFAULT_CHAT_TEMPLATE  # set by trainers.hf.load_tokenizer, as in training
+    prompt = make_prompter("chat", loaded)("What is 2 + 3?")
+    assert "What is 2 + 3?" in prompt
 
 
 def test_a_runs_relative_base_model_resolves_where_training_ran(checkpoint_dirs, tmp_path, monkeypatch):
