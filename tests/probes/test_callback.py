@@ -126,3 +126,30 @@ def test_a_failing_wandb_never_stops_training(tmp_path, monkeypatch):
 def test_bad_arguments_name_the_key_and_value(bad, message):
     with pytest.raises(ValueError, match=message):
         MathCampsProbe(["K.CC.C.7"], **bad)
+
+
+class _FakeTrainer:
+    """Just what `_answer_shard` reads of a trainer: rank, world size, strategy and the tokenizer."""
+
+    def __init__(self, rank: int, world: int, strategy, tokenizer) -> None:
+        self.global_rank, self.world_size, self.strategy = rank, world, strategy
+        self.datamodule = type("Data", (), {"tokenizer": tokenizer})()
+
+
+@pytest.mark.parametrize("fsdp", [False, True])
+def test_ranks_split_the_probe_set_under_ddp_and_answer_all_of_it_under_fsdp(tiny_model_dir, fsdp):
+    from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy
+
+    from trainers.hf import load_model, load_tokenizer
+
+    model, tokenizer = load_model(str(tiny_model_dir)), load_tokenizer(str(tiny_model_dir))
+    module = type("Module", (), {"model": model})()
+    probe = MathCampsProbe(["K.OA.A.5", "1.OA.A.1"], per_standard=3, max_new_tokens=4, followups=False)
+    strategy = FSDPStrategy() if fsdp else DDPStrategy()
+    answered = [{r.id for r in probe._answer_shard(_FakeTrainer(rank, 2, strategy, tokenizer), module)}
+                for rank in (0, 1)]
+    every = {p.id for p in probe.problems}
+    if fsdp:  # each rank runs the same forwards over the whole set, so FSDP's parameter gathers line up
+        assert answered == [every, every]
+    else:
+        assert answered[0] | answered[1] == every and not answered[0] & answered[1]
