@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 import probes.engine
 import probes.sweep
 from mathcamps.generate import generate_problems
 from probes.analysis import load_series
+from probes.callback import MathCampsProbe
 from probes.prompts import make_prompter
 from probes.sweep import (
     Checkpoint,
@@ -72,7 +74,11 @@ def test_sweep_configs_parse_and_pythia_lists_its_revisions(monkeypatch, tmp_pat
     assert {c.model for c in checkpoints} == {"EleutherAI/pythia-160m"}
     scratch = parse_config(["--config", "configs/sweeps/scratch.yaml"])
     assert scratch.runs[0].run_dir == "runs/quickstart"
-    assert len(sweep_problems(scratch.problems)) == 6 * 25
+    # The scratch sweep evaluates exactly the quickstart's held-out probe set (its originals).
+    quickstart = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    probe_args = quickstart["trainer"]["callbacks"][1]["init_args"]
+    probe = MathCampsProbe(**{k: probe_args[k] for k in ("standards", "per_standard", "seed", "style")})
+    assert [p.id for p in sweep_problems(scratch.problems)] == [p.id for p in probe.problems if not p.is_followup]
 
 
 def test_config_errors_name_the_key(tmp_path, capsys):
