@@ -3,6 +3,6 @@
 Pure Python + sympy; this package never imports torch.
 """
 
-from mathcamps.problem import Problem, grade_of
+from mathcamps.problem import Problem, grade_of, grade_order
 
-__all__ = ["Problem", "grade_of"]
+__all__ = ["Problem", "grade_order", "grade_of"]

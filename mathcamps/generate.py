@@ -23,6 +23,7 @@ from mathcamps.grammar import problem_rng, sample_structure
 from mathcamps.grammar_check import answer
 from mathcamps.grammar_tree import Structure
 from mathcamps.io import write_problems
+from mathcamps.lang import structure_key
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
 from mathcamps.solutions import solve_steps
 from mathcamps.standards import FollowupKind, Standard, UnknownStandardError, resolve_standards
@@ -50,6 +51,30 @@ def generate_problems(
     return [
         p for std in stds for i in range(per_standard) for p in problem_group(std, seed, i, followups, solutions, style)
     ]
+
+
+def generate_distinct(
+    standards: list[str], per_standard: int, seed: int, followups: bool = True, style: Style = "story"
+) -> list[Problem]:
+    """Like `generate_problems`, but no two originals share a symbolic structure: a held-out evaluation set.
+
+    Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so four times as many are drawn and the
+    first of each structure kept, with its follow-ups. The set is a pure function of the arguments, so the probe
+    callback and a sweep with the same settings get the same problems.
+    """
+    drawn = generate_problems(standards, 4 * per_standard, seed, followups=followups, style=style)
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    kept: set[str] = set()
+    for p in drawn:
+        if p.is_followup:
+            continue
+        key = structure_key(p.structure or "")
+        if key not in seen and counts.get(p.standard, 0) < per_standard:
+            seen.add(key)
+            counts[p.standard] = counts.get(p.standard, 0) + 1
+            kept.add(p.id)
+    return [p for p in drawn if p.id in kept or p.followup_to in kept]
 
 
 def problem_group(

@@ -268,13 +268,6 @@ def float15(value: Value) -> str:
     return f"{d:.{places}f}"
 
 
-def value_text(value: Value, decimal: bool = False) -> str:
-    """`12`, `109/4`, or with `decimal` the published 15-digit form `33.0600000000000`."""
-    if decimal:
-        return float15(value)
-    return str(value)
-
-
 # ---------------------------------------------------------------- to and from mathcamps.lang
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,11 @@ def grade_of(standard: str) -> str:
     if grade not in GRADES:
         raise ValueError(f"standard {standard!r} does not start with a grade in {GRADES}")
     return grade
+
+
+def grade_order(standards: Iterable[str]) -> list[str]:
+    """Distinct standard ids ordered by grade (K first), then by id."""
+    return sorted(set(standards), key=lambda s: (GRADES.index(grade_of(s)), s))
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathcamps.problem import GRADES, ORIGINAL, grade_of
+from mathcamps.problem import GRADES, ORIGINAL, grade_of, grade_order
 from probes.stats import Correlation, PairedTest, benjamini_hochberg, paired_test, spearman
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -59,11 +59,6 @@ class Snapshot:
         return {s: sum(v) / len(v) for s, v in totals.items()}
 
 
-def standard_order(standards: Iterable[str]) -> list[str]:
-    """Standards ordered by grade (K first), then by id."""
-    return sorted(set(standards), key=lambda s: (GRADES.index(grade_of(s)), s))
-
-
 @dataclass
 class Series:
     """Snapshots of one model family over training, ordered by step."""
@@ -78,7 +73,7 @@ class Series:
 
     @property
     def standards(self) -> list[str]:
-        return standard_order(o.standard for snap in self.snapshots for o in snap.originals())
+        return grade_order(o.standard for snap in self.snapshots for o in snap.originals())
 
     @property
     def steps(self) -> list[int]:
@@ -306,7 +301,7 @@ def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, me
     for pid in shared:
         by_standard.setdefault(before.outcomes[pid].standard, []).append(pid)
     changes, by_grade_ids = [], {}
-    for standard in standard_order(by_standard):
+    for standard in grade_order(by_standard):
         ids = by_standard[standard]
         test = paired_test([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids],
                            method=method, seed=seed)

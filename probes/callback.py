@@ -28,9 +28,8 @@ from lightning.pytorch.strategies import FSDPStrategy
 from rich.console import Console
 from rich.table import Table
 
-from mathcamps.generate import generate_problems
-from mathcamps.lang import structure_key
-from mathcamps.problem import GRADES, Problem
+from mathcamps.generate import generate_distinct
+from mathcamps.problem import Problem, grade_order
 from mathcamps.templates import Style
 from probes import probe_wandb
 from probes.engine import Record, evaluate
@@ -100,21 +99,7 @@ class MathCampsProbe(L.Callback):
     @cached_property
     def problems(self) -> list[Problem]:
         """The probe set: per standard, `per_standard` originals with distinct structures, each with its follow-ups."""
-        # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
-        drawn = generate_problems(self.standards, 4 * self.per_standard, self.seed, followups=self.followups,
-                                  style=self.style)
-        counts = dict.fromkeys(self.standards, 0)
-        seen: set[str] = set()
-        kept_ids: set[str] = set()
-        for p in drawn:
-            if p.is_followup:
-                continue
-            key = structure_key(p.structure or "")
-            if key not in seen and counts[p.standard] < self.per_standard:
-                seen.add(key)
-                counts[p.standard] += 1
-                kept_ids.add(p.id)
-        return [p for p in drawn if p.id in kept_ids or p.followup_to in kept_ids]
+        return generate_distinct(self.standards, self.per_standard, self.seed, self.followups, self.style)
 
     # -- when to probe -------------------------------------------------------------------------------------
 
@@ -242,7 +227,7 @@ class MathCampsProbe(L.Callback):
         """Per standard: accuracy at start and end, the change and its p-value, and when it was first learned."""
         start, end = self.history[0], self.history[-1]
         rows = []
-        for s in sorted(self.standards, key=lambda s: (GRADES.index(s.split(".")[0]), s)):
+        for s in grade_order(self.standards):
             learned = next((h.step for h in self.history if h.acc.get(s, 0.0) >= self.learned_threshold), None)
             rows.append({"standard": s, "start": start.acc[s], "end": end.acc[s], "change": end.delta[s],
                          "p_value": end.p_values.get(s), "learned_at_step": learned,

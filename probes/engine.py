@@ -154,12 +154,3 @@ def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, problem
     if not followups:
         problems = [p for p in problems if not p.is_followup]
     return run(backend, prompter, problems)
-
-
-def accuracy_by_standard(records: list[Record]) -> dict[str, float]:
-    """Accuracy on originals, per standard (follow-ups are scored by `probes.metrics`)."""
-    totals: dict[str, list[int]] = {}
-    for r in records:
-        if not r.is_followup:
-            totals.setdefault(r.standard, []).append(int(r.correct))
-    return {s: sum(v) / len(v) for s, v in totals.items()}

@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mathcamps.problem import GRADES
+from mathcamps.problem import GRADES, grade_order
 from probes.engine import Record
 
 Accuracy = dict[str, Any]
@@ -94,7 +94,7 @@ def by_standard(records: Iterable[Record]) -> dict[str, Accuracy]:
     groups: dict[str, list[Record]] = defaultdict(list)
     for r in records:
         groups[r.standard].append(r)
-    order = sorted(groups, key=lambda s: (GRADES.index(s.split(".")[0]), s))
+    order = grade_order(groups)
     out = {}
     for s in order:
         first = originals(groups[s])

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 import lightning as L
 from lightning.pytorch.loggers import WandbLogger
 
-from mathcamps.problem import GRADES
+from mathcamps.problem import grade_order
 from probes.engine import Record
 from probes.probe_results import ProbeResult
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from probes.callback import MathCampsProbe
 
 STANDARD_COLUMNS = ["step", "standard", "grade", "accuracy", "delta", "delta_prev", "p_value", "significant"]
@@ -27,27 +29,12 @@ def _wandb_logger(trainer: L.Trainer) -> WandbLogger | None:
     return next((lg for lg in trainer.loggers if isinstance(lg, WandbLogger)), None)
 
 
-def by_grade(standards: list[str]) -> list[str]:
-    return sorted(standards, key=lambda s: (GRADES.index(s.split(".")[0]), s))
+def heatmap(history: list[ProbeResult]) -> Figure:
+    """The standards x steps accuracy heatmap of the probes so far, standards ordered by grade."""
+    from probes.report import heatmap as draw
 
-
-def heatmap(history: list[ProbeResult]):
-    """A standards x steps accuracy heatmap, standards ordered by grade (K at the top)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    standards = by_grade(list(history[0].acc))
-    grid = [[h.acc.get(s, float("nan")) for h in history] for s in standards]
-    fig, ax = plt.subplots(figsize=(1.2 + 0.5 * len(history), 0.8 + 0.35 * len(standards)))
-    image = ax.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(len(history)), [str(h.step) for h in history], rotation=90, fontsize=7)
-    ax.set_yticks(range(len(standards)), standards, fontsize=7)
-    ax.set_xlabel("step")
-    fig.colorbar(image, ax=ax, label="accuracy")
-    fig.tight_layout()
-    return fig
+    curves = {s: [(h.step, h.acc[s]) for h in history if s in h.acc] for s in grade_order(history[0].acc)}
+    return draw(curves, [h.step for h in history], "MathCAMPS probe: accuracy per standard and step")
 
 
 def _best_effort(what: str, fn, *args: Any) -> None:
@@ -72,7 +59,7 @@ def _log_probe(logger: WandbLogger, probe: MathCampsProbe, result: ProbeResult, 
         # INCREMENTAL: each log adds this probe's rows, so earlier probes are never overwritten.
         tables["standards"] = wandb.Table(columns=STANDARD_COLUMNS, log_mode="INCREMENTAL")
         tables["samples"] = wandb.Table(columns=SAMPLE_COLUMNS, log_mode="INCREMENTAL")
-    for s in by_grade(list(result.acc)):
+    for s in grade_order(result.acc):
         significant = "gain" if s in result.gains else "regression" if s in result.regressions else ""
         tables["standards"].add_data(result.step, s, s.split(".")[0], result.acc[s], result.delta[s],
                                      result.delta_prev[s], result.p_values.get(s), significant)

@@ -66,10 +66,15 @@ def fig_curves(study: Study) -> Figure:
 
 def fig_heatmap(study: Study) -> Figure:
     """Accuracy of every standard (rows, by grade) at every checkpoint (columns)."""
-    standards, steps = list(study.curves), study.series.steps
+    return heatmap(study.curves, study.series.steps, f"Accuracy per standard and checkpoint ({study.series.name})")
+
+
+def heatmap(curves: dict[str, list[tuple[int, float]]], steps: list[int], title: str) -> Figure:
+    """Accuracy of every standard (rows, in `curves`' order) at every step (columns); lines between grades."""
+    standards = list(curves)
     grid = np.full((len(standards), len(steps)), np.nan)  # (standards, checkpoints)
     for i, s in enumerate(standards):
-        for step, acc in study.curves[s]:
+        for step, acc in curves[s]:
             grid[i, steps.index(step)] = acc
     fig, ax = plt.subplots(figsize=(max(5.0, 0.45 * len(steps) + 2.5), max(2.5, 0.32 * len(standards) + 1.2)))
     image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
@@ -81,7 +86,7 @@ def fig_heatmap(study: Study) -> Figure:
             ax.axhline(i - 0.5, color="white", lw=1.5)
     ax.set_xlabel("checkpoint step")
     fig.colorbar(image, ax=ax, label="accuracy")
-    ax.set_title(f"Accuracy per standard and checkpoint ({study.series.name})")
+    ax.set_title(title)
     fig.tight_layout()
     return fig
 

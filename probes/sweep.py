@@ -26,8 +26,7 @@ import torch
 from jsonargparse import ArgumentParser, set_parsing_settings
 from rich.console import Console
 
-from mathcamps.generate import generate_problems
-from mathcamps.lang import structure_key
+from mathcamps.generate import generate_distinct
 from mathcamps.problem import Problem
 from mathcamps.templates import Style
 from probes import engine
@@ -167,19 +166,9 @@ def sweep_problems(spec: ProblemSet) -> list[Problem]:
     """`per_standard` original problems per standard, no two sharing a symbolic structure.
 
     The same draw as `probes.callback.MathCampsProbe.problems`, so a sweep with a run's probe settings evaluates
-    exactly the problems that run held out of training. Follow-ups are left out: they are asked after the original
-    in a conversation, which `probes.engine.evaluate` does not hold.
+    exactly the problems that run held out of training. Follow-ups are left out: the sweep asks originals only.
     """
-    # Small standards (K.CC.C.7 has 100 structures) repeat when sampled, so draw extra and keep the first.
-    drawn = generate_problems(spec.standards, 4 * spec.per_standard, spec.seed, followups=False, style=spec.style)
-    kept: dict[str, list[Problem]] = {s: [] for s in spec.standards}
-    seen: set[str] = set()
-    for p in drawn:
-        key = structure_key(p.structure or "")
-        if key not in seen and len(kept[p.standard]) < spec.per_standard:
-            seen.add(key)
-            kept[p.standard].append(p)
-    return [p for s in spec.standards for p in kept[s]]
+    return generate_distinct(spec.standards, spec.per_standard, spec.seed, followups=False, style=spec.style)
 
 
 def problem_hash(p: Problem) -> str:
