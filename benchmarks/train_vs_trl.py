@@ -12,10 +12,16 @@ drift on a shared machine hits both. Throughput is non-padding tokens per second
 `--warmup` (start-up, data preparation and the first steps are not timed). Prints one line per run, then the
 medians and the ratio.
 
-Measured on the shared 2-core development machine (1 thread each, TRL 1.16, 40 steps, 2 rounds, median):
-unpacked, ours 1,610 tokens/s vs TRL 886 (1.82x), peak RSS 1,097 vs 1,105 MiB; packed, ours 1,761 vs TRL
-492 (3.58x), peak RSS 1,616 vs 1,423 MiB (ours 14% more). Other engineers' jobs share the cores, so single
-runs vary by +-20%.
+Both sides run with the same settings, gradient checkpointing included (TRL's SFTConfig turns it on by
+default, which costs it speed and saves it memory; `--gradient-checkpointing` turns it on for both). A third
+run, a bare PyTorch loop (forward, backward, fused AdamW) over the same examples in the usual layout (a padded
+row each, or packed rows), shows what the frameworks cost.
+
+Measured on the 2-core development machine (1 thread each, TRL 1.16, 40 steps, median of 2 rounds; single runs
+vary by +-15%): unpacked, ours 1,376 tokens/s, TRL 1,023, bare loop 1,007 (ours/TRL 1.34x; ours lays each
+batch's examples into shared rows, `padding_free`), peak RSS 982 vs 1,221 MiB; packed, ours 1,351, TRL 510,
+bare 1,261 (2.65x), peak RSS 1,646 vs 1,881 MiB; packed with gradient checkpointing on both (1 round), ours
+1,047, TRL 399 (2.63x), peak RSS 1,238 vs 1,492 MiB.
 """
 
 from __future__ import annotations
@@ -44,13 +50,13 @@ def build_model(out: Path, per_standard: int, seed: int) -> Path:
     return save_scratch_model(out, data.corpus(), ScratchModel(**MODEL_SIZE))
 
 
-def kept_data(model_dir: Path, args: argparse.Namespace):
+def kept_data(model_dir: Path, args: argparse.Namespace, padding_free: bool = True):
     """Our data module over the benchmark's problems, set up: the examples both sides train on."""
     from trainers.data import MathCampsData
     from trainers.hf import load_tokenizer
 
     data = MathCampsData(STANDARDS, per_standard=args.per_standard, seed=args.seed, batch_size=args.batch_size,
-                         max_seq_len=args.max_seq_len, packing=args.packing)
+                         max_seq_len=args.max_seq_len, packing=args.packing, padding_free=padding_free)
     data.set_tokenizer(load_tokenizer(str(model_dir)))
     data.setup("fit")
     return data
@@ -82,12 +88,44 @@ def run_ours(model_dir: Path, args: argparse.Namespace) -> tuple[float, int]:
             clock.mark(pl_module.tokens_seen)
 
     data = kept_data(model_dir, args)
-    module = InstructionTuning(str(model_dir), learning_rate=args.lr, warmup_steps=args.warmup, export_hf=False)
+    module = InstructionTuning(str(model_dir), learning_rate=args.lr, warmup_steps=args.warmup, export_hf=False,
+                               gradient_checkpointing=args.gradient_checkpointing)
     trainer = L.Trainer(accelerator="cpu", devices=1, precision="32-true", max_steps=args.steps, logger=False,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                         num_sanity_val_steps=0, callbacks=[Timer()])
     trainer.fit(module, datamodule=data)
     return clock.tokens_per_s(args.warmup), len(clock.marks)
+
+
+def run_bare(model_dir: Path, args: argparse.Namespace) -> tuple[float, int]:
+    """The reference: a plain PyTorch loop (forward, backward, fused AdamW) over the same examples in the usual
+    layout, a right-padded row each (or packed rows with --packing), with no framework around it."""
+    import torch
+
+    from trainers.hf import load_model
+    from trainers.module import NUM_TOKENS, lr_factor
+
+    data = kept_data(model_dir, args, padding_free=False)
+    model = load_model(str(model_dir))
+    model.train()
+    if args.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, fused=True)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, args.warmup, args.steps, 0.1))
+    clock, seen = Clock(), 0
+    loader = data.train_dataloader()
+    for epoch in range(args.steps):  # as many epochs as the steps need
+        loader.batch_sampler.set_epoch(epoch)
+        for batch in loader:
+            seen += int(batch.pop(NUM_TOKENS))
+            model(**batch, use_cache=False).loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            clock.mark(seen)
+            if len(clock.marks) == args.steps:
+                return clock.tokens_per_s(args.warmup), len(clock.marks)
+    raise AssertionError("unreachable: every epoch has at least one batch")
 
 
 def run_trl(model_dir: Path, args: argparse.Namespace) -> tuple[float, int]:
@@ -116,7 +154,9 @@ def run_trl(model_dir: Path, args: argparse.Namespace) -> tuple[float, int]:
                        max_steps=args.steps, learning_rate=args.lr, lr_scheduler_type="cosine",
                        warmup_steps=args.warmup, logging_steps=10_000, save_strategy="no", report_to="none",
                        use_cpu=True, bf16=False, fp16=False, max_length=args.max_seq_len, packing=args.packing,
-                       dataloader_num_workers=0, seed=args.seed, disable_tqdm=True)
+                       dataloader_num_workers=0, seed=args.seed, disable_tqdm=True,
+                       # SFTConfig turns gradient checkpointing on by default; both sides get the same setting.
+                       gradient_checkpointing=args.gradient_checkpointing)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer,
                          callbacks=[Timer()])
@@ -139,7 +179,7 @@ def child(args: argparse.Namespace) -> None:
 
     torch.manual_seed(args.seed)
     model_dir = Path(args.model_dir)
-    tokens_per_s, steps = (run_ours if args.side == "ours" else run_trl)(model_dir, args)
+    tokens_per_s, steps = {"ours": run_ours, "trl": run_trl, "bare": run_bare}[args.side](model_dir, args)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
     print("RESULT " + json.dumps({"side": args.side, "tokens_per_s": tokens_per_s, "peak_rss_mib": peak_mib,
                                   "steps": steps}))
@@ -154,12 +194,13 @@ def parent(args: argparse.Namespace) -> None:
     n_params = sum(p.numel() for p in AutoModelForCausalLM.from_pretrained(model_dir).parameters())
     print(f"model: Llama, {n_params / 1e6:.1f}M parameters; batch {args.batch_size}, max_seq_len {args.max_seq_len}, "
           f"fp32, {args.steps} steps ({args.warmup} untimed), packing={args.packing}, "
+          f"gradient_checkpointing={args.gradient_checkpointing}, "
           f"OMP_NUM_THREADS={args.threads}, {args.rounds} rounds")
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), TOKENIZERS_PARALLELISM="false", WANDB_MODE="disabled")
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
-    results: dict[str, list[dict]] = {"ours": [], "trl": []}
+    results: dict[str, list[dict]] = {"ours": [], "trl": [], "bare": []}
     for round_ in range(args.rounds):
-        for side in ("ours", "trl") if round_ % 2 == 0 else ("trl", "ours"):
+        for side in ("ours", "trl", "bare") if round_ % 2 == 0 else ("bare", "trl", "ours"):
             command = [sys.executable, __file__, "--side", side, "--model-dir", str(model_dir),
                        *(a for a in sys.argv[1:] if a not in ("--side",))]
             done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -172,10 +213,10 @@ def parent(args: argparse.Namespace) -> None:
                   f"peak RSS {result['peak_rss_mib']:6.0f} MiB, {result['steps']} steps")
     median = {s: statistics.median(r["tokens_per_s"] for r in rs) for s, rs in results.items()}
     peak = {s: statistics.median(r["peak_rss_mib"] for r in rs) for s, rs in results.items()}
-    print(f"median tokens/s: ours {median['ours']:.0f}, TRL {median['trl']:.0f}, "
-          f"ratio {median['ours'] / median['trl']:.2f}x")
-    print(f"median peak RSS: ours {peak['ours']:.0f} MiB, TRL {peak['trl']:.0f} MiB, "
-          f"ratio {peak['ours'] / peak['trl']:.2f}x")
+    print(f"median tokens/s: ours {median['ours']:.0f}, TRL {median['trl']:.0f}, bare loop {median['bare']:.0f}; "
+          f"ours/TRL {median['ours'] / median['trl']:.2f}x, ours/bare {median['ours'] / median['bare']:.2f}x")
+    print(f"median peak RSS: ours {peak['ours']:.0f} MiB, TRL {peak['trl']:.0f} MiB, bare loop {peak['bare']:.0f} MiB; "
+          f"ours/TRL {peak['ours'] / peak['trl']:.2f}x")
 
 
 def main() -> None:
@@ -187,10 +228,12 @@ def main() -> None:
     parser.add_argument("--per-standard", type=int, default=300)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--packing", action="store_true")
+    parser.add_argument("--gradient-checkpointing", action="store_true",
+                        help="recompute activations in the backward pass, on both sides (TRL's default; ours is off)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--side", choices=["ours", "trl"], help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=["ours", "trl", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.warmup < 1 or args.steps <= args.warmup:

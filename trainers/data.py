@@ -28,7 +28,7 @@ from trainers.sources import Messages, chat_messages, read_chat_jsonl, read_publ
 
 Example = dict[str, list[int]]
 
-__all__ = ["IGNORE", "MathCampsData", "chat_messages", "encode_example", "shuffled_batches", "pack"]
+__all__ = ["IGNORE", "MathCampsData", "chat_messages", "encode_example", "fit_rows", "shuffled_batches", "pack"]
 
 
 def encode_example(tokenizer: PreTrainedTokenizerBase, messages: Messages) -> Example:
@@ -86,6 +86,26 @@ def pack(examples: list[Example], max_len: int) -> list[Example]:
     if row["input_ids"]:
         rows.append(row)
     return rows
+
+
+def fit_rows(examples: list[Example], max_len: int) -> list[Example]:
+    """One batch's examples packed into as few rows of at most `max_len` tokens as first-fit decreasing finds.
+
+    The batch keeps its examples and targets (a padded row each would too); only the layout changes, so the
+    compute that padding would take goes to real tokens instead.
+    """
+    bins: list[list[Example]] = []
+    room: list[int] = []  # tokens still free in each bin
+    for example in sorted(examples, key=lambda e: -len(e["input_ids"])):
+        n = len(example["input_ids"])
+        slot = next((i for i, free in enumerate(room) if free >= n), None)
+        if slot is None:
+            bins.append([])
+            room.append(max_len)
+            slot = len(bins) - 1
+        bins[slot].append(example)
+        room[slot] -= n
+    return [row for examples_in_bin in bins for row in pack(examples_in_bin, max_len)]
 
 
 def shuffled_batches(n: int, batch_size: int, seed: int) -> list[list[int]]:
@@ -163,6 +183,7 @@ class MathCampsData(L.LightningDataModule):
         batch_size: int = 32,
         max_seq_len: int = 256,
         packing: bool = False,
+        padding_free: bool = True,
         val_fraction: float = 0.0,
         style: Style = "story",
     ) -> None:
@@ -180,6 +201,10 @@ class MathCampsData(L.LightningDataModule):
                 `trainer.accumulate_grad_batches`).
             max_seq_len: longer examples are dropped (and counted); with packing, the length of a packed row.
             packing: concatenate examples into rows of up to `max_seq_len` tokens, attention kept per example.
+            padding_free: without packing, lay each batch's examples out in as few rows of up to `max_seq_len`
+                tokens as they fit in, attention kept per example, instead of a padded row each: the same
+                examples and loss per step, less compute spent on padding. Both need a model that reads
+                restarting `position_ids` as separate sequences; training checks that at its first step.
             val_fraction: share of the conversations held out for validation (`val/loss`); 0 for none.
             style: "story" for word problems where a standard has them, "exercise" for bare arithmetic.
         """
@@ -194,7 +219,7 @@ class MathCampsData(L.LightningDataModule):
         self.standards, self.per_standard, self.seed = list(standards or []), per_standard, seed
         self.jsonl, self.published = [Path(p) for p in jsonl or []], [Path(p) for p in published or []]
         self.batch_size, self.max_seq_len = batch_size, max_seq_len
-        self.packing, self.val_fraction = packing, val_fraction
+        self.packing, self.padding_free, self.val_fraction = packing, padding_free, val_fraction
         self.style = style
         self.held_out: set[str] = set()
         self.tokenizer: PreTrainedTokenizerBase | None = None
@@ -284,6 +309,8 @@ class MathCampsData(L.LightningDataModule):
     def collate(self, batch: list[Example]) -> dict[str, torch.Tensor]:
         """Right-padded tensors; packed rows carry `position_ids` instead of an attention mask."""
         assert self.tokenizer is not None
+        if self.padding_free and "position_ids" not in batch[0]:
+            batch = fit_rows(batch, self.max_seq_len)
         width = max(len(e["input_ids"]) for e in batch)
         ids = torch.full((len(batch), width), self.tokenizer.pad_token_id, dtype=torch.long)  # (B, T)
         labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)  # (B, T)

@@ -20,7 +20,7 @@ from lightning.pytorch.cli import LightningCLI
 from probes.callback import MathCampsProbe
 from trainers.data import MathCampsData
 from trainers.hf import ModelNotFound, load_tokenizer
-from trainers.module import InstructionTuning
+from trainers.module import InstructionTuning, PackingUnsupported
 from trainers.scratch import save_scratch_model
 
 GPU_ONLY_STRATEGIES = ("fsdp", "deepspeed")
@@ -91,7 +91,7 @@ def main(args: list[str] | None = None) -> FitCLI:
     try:
         prepare(cli.model, cli.datamodule, cli.trainer)
         cli.trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=ckpt_path)
-    except ModelNotFound as error:
+    except (ModelNotFound, PackingUnsupported) as error:
         sys.exit(f"error: {error}")
     finally:
         _finish_wandb()

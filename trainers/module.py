@@ -27,6 +27,37 @@ NUM_TOKENS = "num_tokens"  # batch key: non-padding tokens in the batch (not a m
 IGNORE = -100  # label of a position that takes no loss
 
 
+class PackingUnsupported(ValueError):
+    """The model attends across packed samples: it does not read restarting `position_ids` as new sequences."""
+
+
+def check_packed_attention(model: torch.nn.Module, device: torch.device) -> None:
+    """Raise `PackingUnsupported` unless `model` keeps attention within each sample of a packed row.
+
+    A sample's logits must not change when another sample precedes it in the row (positions restarting at 0).
+    The change that attending across the boundary makes is the yardstick, so the test fits any dtype and scale.
+    """
+    vocab = model.get_input_embeddings().num_embeddings
+    first, second = torch.randint(vocab, (2, 8), generator=torch.Generator().manual_seed(0)).to(device)
+    positions = torch.arange(8, device=device)
+    was_training = model.training
+    model.eval()  # no dropout: the three runs must differ only by what they attend to
+    try:
+        with torch.no_grad():
+            def logits(ids: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+                return model(input_ids=ids[None], position_ids=pos[None], use_cache=False).logits[0, -8:].float()
+
+            alone = logits(second, positions)
+            packed = logits(torch.cat([first, second]), torch.cat([positions, positions]))
+            crossing = logits(torch.cat([first, second]), torch.arange(16, device=device))
+    finally:
+        model.train(was_training)
+    if (packed - alone).abs().max() > 0.1 * (crossing - alone).abs().max():
+        raise PackingUnsupported(
+            f"{type(model).__name__} attends across packed samples (it ignores restarting position_ids); "
+            "set data.packing: false and data.padding_free: false")
+
+
 class InstructionTuning(L.LightningModule):
     """Fine-tunes a causal LM, fully or with LoRA, with the loss on the assistant's replies."""
 
@@ -93,6 +124,7 @@ class InstructionTuning(L.LightningModule):
         self._rng_to_restore: dict | None = None
         self._exported_step = -1
         self._clock: tuple[float, int] | None = None  # (time, tokens_seen) when this process started training
+        self._packing_checked = False
 
     def configure_model(self) -> None:
         if self.model is not None:
@@ -122,6 +154,7 @@ class InstructionTuning(L.LightningModule):
             set_rng_states(self._rng_to_restore)
             self._rng_to_restore = None
         num_tokens = batch.pop(NUM_TOKENS)
+        self._check_packing(batch)
         targets = (batch["labels"][:, 1:] != IGNORE).sum()  # the model shifts labels left by one
         world = self.trainer.world_size
         if world > 1:
@@ -149,8 +182,15 @@ class InstructionTuning(L.LightningModule):
             # The clock starts after the first step, so start-up and the first (slow) step are not counted.
             self._clock = (time.perf_counter(), self.tokens_seen)
 
+    def _check_packing(self, batch: dict[str, torch.Tensor]) -> None:
+        # Once, on every rank alike (under FSDP the check's forwards are collectives too).
+        if "position_ids" in batch and not self._packing_checked:
+            check_packed_attention(self.model, self.device)
+            self._packing_checked = True
+
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         batch.pop(NUM_TOKENS)
+        self._check_packing(batch)
         loss = self.model(**batch, use_cache=False).loss
         targets = int((batch["labels"][:, 1:] != IGNORE).sum())
         # Weighted by targets, so the epoch value is the mean over all validation tokens, not over batches.
@@ -161,7 +201,10 @@ class InstructionTuning(L.LightningModule):
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay, betas=self.betas)
+        # The fused kernel (as HF Trainer's default) updates all parameters in one pass instead of one op each.
+        fused = all(p.device.type in ("cpu", "cuda") for p in params)
+        optimizer = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay, betas=self.betas,
+                                      fused=fused)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: lr_factor(step, self.warmup_steps, total, self.min_lr_ratio))

@@ -10,7 +10,7 @@ from mathcamps.generate import generate_problems
 from mathcamps.lang import structure_key
 from tests.conftest import QUICK_STANDARDS
 from tests.reference import reference_dir
-from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, pack, shuffled_batches
+from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, fit_rows, pack, shuffled_batches
 from trainers.hf import DEFAULT_CHAT_TEMPLATE, load_tokenizer
 from trainers.sources import DataFileError, chat_messages, read_chat_jsonl, read_published
 
@@ -179,7 +179,7 @@ def test_packed_loss_equals_unpacked_loss(tiny_model_dir, tokenizer):
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     problems = generate_problems(QUICK_STANDARDS, 2, seed=5, followups=False)
     examples = [encode_example(tokenizer, chat_messages(p)) for p in problems]
-    data = MathCampsData(QUICK_STANDARDS)
+    data = MathCampsData(QUICK_STANDARDS, padding_free=False)  # a padded row per example: the reference layout
     data.set_tokenizer(tokenizer)
     rows = pack(examples, max_len=160)
     assert len(rows) < len(examples)  # several examples share a row
@@ -209,6 +209,36 @@ def test_packed_loss_equals_unpacked_loss(tiny_model_dir, tokenizer):
     crossing = run(data.collate([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows]))
     leaked = per_sample(crossing.logits, [r["position_ids"] for r in rows])
     assert max((a - b).abs().max().item() for a, b in zip(unpacked_logits, leaked, strict=True)) > 1e-2
+
+
+def test_fit_rows_packs_first_fit_decreasing_and_keeps_every_example():
+    examples = [{"input_ids": [n] * n, "labels": [n] * n} for n in (3, 5, 1, 4, 3)]
+    rows = fit_rows(examples, max_len=8)
+    # 5+3 and 4+3+1: two full rows, where one padded row per example would take 5 rows of 5.
+    assert [r["input_ids"] for r in rows] == [[5] * 5 + [3] * 3, [4] * 4 + [3] * 3 + [1]]
+    assert [r["position_ids"] for r in rows] == [[*range(5), *range(3)], [*range(4), *range(3), 0]]
+
+
+def test_padding_free_batches_keep_the_examples_targets_and_loss(tiny_model_dir, tokenizer):
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    problems = generate_problems(QUICK_STANDARDS, 3, seed=7, followups=False)
+    examples = [encode_example(tokenizer, chat_messages(p)) for p in problems]
+    padded, free = MathCampsData(QUICK_STANDARDS, padding_free=False), MathCampsData(QUICK_STANDARDS)
+    for data in (padded, free):
+        data.set_tokenizer(tokenizer)
+    a, b = padded.collate(examples), free.collate(examples)
+    assert b["input_ids"].shape[0] < a["input_ids"].shape[0]  # fewer rows...
+    assert b["input_ids"].numel() < a["input_ids"].numel()  # ...and fewer slots to compute
+    assert b["input_ids"].shape[1] <= free.max_seq_len
+    assert b["num_tokens"] == a["num_tokens"]
+    assert (b["labels"][:, 1:] != IGNORE).sum() == (a["labels"][:, 1:] != IGNORE).sum()
+
+    def loss(batch):
+        batch = {k: v for k, v in batch.items() if k != "num_tokens"}
+        with torch.no_grad():
+            return model(**batch, use_cache=False).loss.item()
+
+    assert loss(b) == pytest.approx(loss(a), rel=1e-5)
 
 
 # -- batches: sharding, resuming, the validation split --------------------------------------------------------

@@ -2,11 +2,12 @@
 accumulation and clipping through the Trainer, and an HF export at every checkpoint."""
 
 import pytest
+import torch
 from transformers import AutoModelForCausalLM
 
 from tests.trainers.fitting import logged, tiny_run_config
 from trainers.fit import main
-from trainers.module import lr_factor
+from trainers.module import PackingUnsupported, check_packed_attention, lr_factor
 
 
 def test_lr_warms_up_linearly_then_decays_by_cosine_to_the_floor():
@@ -39,3 +40,26 @@ def test_a_run_logs_loss_lr_tokens_and_validation_and_exports_each_checkpoint(tm
         exported = run / "version_0" / "hf" / f"step-{step}"
         assert AutoModelForCausalLM.from_pretrained(exported).config.vocab_size > 0
         assert (exported / "tokenizer_config.json").exists()
+
+
+class _IgnoresPositions(torch.nn.Module):
+    """A causal LM that drops `position_ids`, so packed samples attend to each other."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def get_input_embeddings(self):
+        return self.inner.get_input_embeddings()
+
+    def forward(self, input_ids, position_ids=None, **kwargs):
+        return self.inner(input_ids=input_ids, **kwargs)
+
+
+def test_packing_is_checked_against_the_model(tiny_model_dir):
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    model.train()
+    check_packed_attention(model, torch.device("cpu"))  # Llama keeps attention within each sample
+    assert model.training  # the check's eval mode is undone
+    with pytest.raises(PackingUnsupported, match="set data.packing: false and data.padding_free: false"):
+        check_packed_attention(_IgnoresPositions(model), torch.device("cpu"))
