@@ -8,13 +8,14 @@ Configured under `trainer.callbacks` in YAML:
 Each probe greedily answers a fixed held-out problem set (and, for the originals it gets right, their
 follow-ups) with the model already in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`,
 `mathcamps/followup/...` through every Lightning logger, and appends its records and results to
-`<log_dir>/mathcamps/` whether or not any logger works. Under DDP each rank answers a shard and rank 0
-gathers and logs; under FSDP every rank answers the whole set in lockstep. At the end it prints a
-per-standard table and writes `mathcamps/summary.json`.
+`<log_dir>/mathcamps/` whether or not any logger works. Under DDP or FSDP each rank answers a shard and
+rank 0 gathers and logs (under FSDP with the parameters gathered on every rank for the probe's duration).
+At the end it prints a per-standard table and writes `mathcamps/summary.json`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import warnings
@@ -163,7 +164,7 @@ class MathCampsProbe(L.Callback):
     def _answer_shard(self, trainer: L.Trainer, pl_module: L.LightningModule) -> list[Record]:
         """This rank's share of the probe set, answered by the model in memory (no reload, no weight copy)."""
         originals = [p for p in self.problems if not p.is_followup]
-        rank, world = (trainer.global_rank, trainer.world_size) if _shards(trainer) else (0, 1)
+        rank, world = trainer.global_rank, trainer.world_size
         mine = {p.id for p in originals[rank::world]}
         shard = [p for p in self.problems if p.id in mine or p.followup_to in mine]
         model, tokenizer = pl_module.model, trainer.datamodule.tokenizer
@@ -171,27 +172,28 @@ class MathCampsProbe(L.Callback):
         model.eval()
         records: list[Record] = []
         deadline = None if self.time_budget_s is None else time.perf_counter() + self.time_budget_s
-        try:
-            # Chunks of whole groups (an original and its follow-ups), so a time budget cuts between groups.
-            step = self.batch_size
-            for start in range(0, len(originals), step):
-                if deadline is not None and time.perf_counter() > deadline:
-                    warnings.warn(f"MathCampsProbe: time_budget_s={self.time_budget_s} reached; scored "
-                                  f"{sum(not r.is_followup for r in records)} of {len(mine)} originals",
-                                  stacklevel=1)
-                    break
-                ids = {p.id for p in originals[start : start + step]} & mine
-                chunk = [p for p in shard if p.id in ids or p.followup_to in ids]
-                if chunk:
-                    records += evaluate(model, tokenizer, chunk, self.max_new_tokens, self.batch_size,
-                                        prompt=self.prompt, followups=self.followups)
-        finally:
-            model.train(was_training)
+        with _full_parameters(trainer):
+            try:
+                # Chunks of whole groups (an original and its follow-ups), so a time budget cuts between groups.
+                step = self.batch_size
+                for start in range(0, len(originals), step):
+                    if deadline is not None and time.perf_counter() > deadline:
+                        warnings.warn(f"MathCampsProbe: time_budget_s={self.time_budget_s} reached; scored "
+                                      f"{sum(not r.is_followup for r in records)} of {len(mine)} originals",
+                                      stacklevel=1)
+                        break
+                    ids = {p.id for p in originals[start : start + step]} & mine
+                    chunk = [p for p in shard if p.id in ids or p.followup_to in ids]
+                    if chunk:
+                        records += evaluate(model, tokenizer, chunk, self.max_new_tokens, self.batch_size,
+                                            prompt=self.prompt, followups=self.followups)
+            finally:
+                model.train(was_training)
         return records
 
     def _gather(self, trainer: L.Trainer, records: list[Record]) -> list[Record]:
         """All ranks' records, in probe-set order, on every rank."""
-        if _shards(trainer) and trainer.world_size > 1 and torch.distributed.is_initialized():
+        if trainer.world_size > 1 and torch.distributed.is_initialized():
             shards: list[list[Record] | None] = [None] * trainer.world_size
             torch.distributed.all_gather_object(shards, records)
             records = [r for shard in shards for r in shard or []]
@@ -263,7 +265,15 @@ class MathCampsProbe(L.Callback):
         console.print(f"wrote {path}")
 
 
-def _shards(trainer: L.Trainer) -> bool:
-    """Whether ranks split the probe set. FSDP gathers parameters inside every forward, so its ranks must run
-    the same forwards in the same order: each answers the whole set, identically (not verified on GPUs yet)."""
-    return not isinstance(trainer.strategy, FSDPStrategy)
+def _full_parameters(trainer: L.Trainer) -> contextlib.AbstractContextManager:
+    """Under FSDP, every rank's parameters whole for the probe's duration (each rank holds only a shard of them
+    between steps, which the model's own forward could not use); elsewhere, nothing to do.
+
+    Once gathered, each rank generates on its own, so ranks can answer different shards of the probe set. This
+    costs a full copy of the parameters per rank while probing. Not yet run on GPUs (FSDP needs them).
+    """
+    if not isinstance(trainer.strategy, FSDPStrategy):
+        return contextlib.nullcontext()
+    from torch.distributed.fsdp import FullyShardedDataParallel
+
+    return FullyShardedDataParallel.summon_full_params(trainer.strategy.model, writeback=False)

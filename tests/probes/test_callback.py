@@ -137,19 +137,28 @@ class _FakeTrainer:
 
 
 @pytest.mark.parametrize("fsdp", [False, True])
-def test_ranks_split_the_probe_set_under_ddp_and_answer_all_of_it_under_fsdp(tiny_model_dir, fsdp):
+def test_ranks_split_the_probe_set_and_fsdp_gathers_the_parameters_first(tiny_model_dir, fsdp, monkeypatch):
+    import contextlib
+
     from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy
+    from torch.distributed.fsdp import FullyShardedDataParallel
 
     from trainers.hf import load_model, load_tokenizer
 
+    summoned = []  # FSDP itself needs GPUs: here, only that the probe asks for whole parameters, and of what
+
+    @contextlib.contextmanager
+    def summon(module, writeback=True):
+        summoned.append((module, writeback))
+        yield
+
+    monkeypatch.setattr(FullyShardedDataParallel, "summon_full_params", summon)
     model, tokenizer = load_model(str(tiny_model_dir)), load_tokenizer(str(tiny_model_dir))
     module = type("Module", (), {"model": model})()
     probe = MathCampsProbe(["K.OA.A.5", "1.OA.A.1"], per_standard=3, max_new_tokens=4, followups=False)
     strategy = FSDPStrategy() if fsdp else DDPStrategy()
     answered = [{r.id for r in probe._answer_shard(_FakeTrainer(rank, 2, strategy, tokenizer), module)}
                 for rank in (0, 1)]
-    every = {p.id for p in probe.problems}
-    if fsdp:  # each rank runs the same forwards over the whole set, so FSDP's parameter gathers line up
-        assert answered == [every, every]
-    else:
-        assert answered[0] | answered[1] == every and not answered[0] & answered[1]
+    assert answered[0] | answered[1] == {p.id for p in probe.problems} and not answered[0] & answered[1]
+    # Under FSDP each rank gathers the wrapped model's parameters, read only, around its answers.
+    assert summoned == ([(strategy.model, False)] * 2 if fsdp else [])
