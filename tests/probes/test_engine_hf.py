@@ -97,13 +97,21 @@ def test_greedy_tokens_identical_to_hf_generate(varied, prompts, share_prefix):
     assert any(a > b > 0 for a, b in zip(batch_sizes, batch_sizes[1:])), "finished rows never left a batch"
 
 
+def _unstopped(model, tok, prompts) -> dict:
+    free = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stop_at_answer_line=False), batch_size=4)
+    return dict(free.generate(prompts))
+
+
+def _frequent_inner_string(responses: dict, width: int) -> str:
+    """The most common `width`-character string inside the responses (not at their start), as a stop string."""
+    counts = Counter(c.text[j : j + width] for c in responses.values() for j in range(3, len(c.text) - width))
+    return next(s for s, n in counts.most_common() if s.strip() and "\ufffd" not in s)
+
+
 def test_stop_string_cuts_text_and_stops_generation(varied, prompts):
     model, tok = varied
-    free = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stop_at_answer_line=False), batch_size=4)
-    full = dict(free.generate(prompts))
-    # A two-character string that occurs inside several responses, not at their start.
-    counts = Counter(c.text[j : j + 2] for c in full.values() for j in range(3, len(c.text) - 2))
-    stop = next(s for s, n in counts.most_common() if s.strip() and "\ufffd" not in s)
+    full = _unstopped(model, tok, prompts)
+    stop = _frequent_inner_string(full, 2)
     stopped = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stops=(stop,), stop_at_answer_line=False),
                         batch_size=4)
     got = dict(stopped.generate(prompts))
@@ -123,10 +131,8 @@ def test_stop_string_cuts_text_and_stops_generation(varied, prompts):
 
 def test_a_stop_the_window_misses_is_still_cut(varied, prompts):
     model, tok = varied
-    free = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stop_at_answer_line=False), batch_size=4)
-    full = dict(free.generate(prompts))
-    counts = Counter(c.text[j : j + 4] for c in full.values() for j in range(3, len(c.text) - 4))
-    stop = next(s for s, n in counts.most_common() if s.strip() and "\ufffd" not in s)
+    full = _unstopped(model, tok, prompts)
+    stop = _frequent_inner_string(full, 4)
     blind = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stops=(stop,), stop_at_answer_line=False),
                       batch_size=4)
     blind.stop_window = 1  # one token cannot hold a 4-character stop that spans tokens
