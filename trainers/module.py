@@ -40,16 +40,17 @@ def check_packed_attention(model: torch.nn.Module, device: torch.device) -> None
     vocab = model.get_input_embeddings().num_embeddings
     first, second = torch.randint(vocab, (2, 8), generator=torch.Generator().manual_seed(0)).to(device)
     positions = torch.arange(8, device=device)
+
+    @torch.no_grad()
+    def logits(ids: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:  # of the last 8 positions: the second sample
+        return model(input_ids=ids[None], position_ids=pos[None], use_cache=False).logits[0, -8:].float()
+
     was_training = model.training
     model.eval()  # no dropout: the three runs must differ only by what they attend to
     try:
-        with torch.no_grad():
-            def logits(ids: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
-                return model(input_ids=ids[None], position_ids=pos[None], use_cache=False).logits[0, -8:].float()
-
-            alone = logits(second, positions)
-            packed = logits(torch.cat([first, second]), torch.cat([positions, positions]))
-            crossing = logits(torch.cat([first, second]), torch.arange(16, device=device))
+        alone = logits(second, positions)
+        packed = logits(torch.cat([first, second]), torch.cat([positions, positions]))
+        crossing = logits(torch.cat([first, second]), torch.arange(16, device=device))
     finally:
         model.train(was_training)
     if (packed - alone).abs().max() > 0.1 * (crossing - alone).abs().max():
