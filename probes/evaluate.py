@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="end a response once its '### Answer:' line is complete (default: yes)")
     p.add_argument("--followups", action=argparse.BooleanOptionalAction, default=True,
                    help="ask the follow-ups of correctly answered originals (default: yes)")
+    p.add_argument("--draft-tokens", type=int, default=4, metavar="K",
+                   help="HF backend: guess up to K tokens per step from the prompt and answer so far and keep those "
+                        "the model confirms (same output, fewer steps when answers copy); 0 turns it off")
     return p
 
 
@@ -165,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.batch_size < 1 or args.max_new_tokens < 1:
             raise ValueError(f"--batch-size and --max-new-tokens must be >= 1, got {args.batch_size} and "
                              f"{args.max_new_tokens}")
+        if args.draft_tokens < 0:
+            raise ValueError(f"--draft-tokens must be >= 0, got {args.draft_tokens}")
         template = load_template(args.prompt_template) if args.prompt_template else None
         problems = read_problems(args.data) if args.data else generate_set(*parse_generate(args.generate))
         problems = select(problems, args.limit, args.followups)
@@ -179,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from probes.backends.hf import load_hf_backend
 
-            backend = load_hf_backend(args.model, settings, args.revision, args.batch_size, args.dtype, args.device)
+            backend = load_hf_backend(args.model, settings, args.revision, args.batch_size, args.dtype, args.device,
+                                      args.draft_tokens)
             tokenizer = backend.tokenizer
         prompter = make_prompter(args.prompt, tokenizer, template)
         if prompter.default_stops and not args.stop:

@@ -8,9 +8,15 @@ How it differs from calling `model.generate` per batch (the outputs are the same
 - The cache is one buffer per layer that each step writes into, not a tensor concatenated afresh every step.
 - A row stops at EOS, at a stop string or at the end of its `### Answer:` line, and leaves the batch at once:
   the cache, mask and positions keep only the rows still running.
+- Prompt-lookup speculation: each step feeds a row's newest token together with up to `draft_tokens` guesses
+  (the tokens that followed the row's last few tokens where they occurred before, in its prompt or its answer so
+  far), and keeps the guesses the model's own greedy choices confirm. Answers copy numbers, names and phrases from
+  the question and the worked example, and a forward pass over a few tokens costs about as much as over one, so
+  steps yield several tokens each. The kept tokens are the greedy ones, so the output does not change.
 
 Layout of a batch (B rows, shared prefix P, suffixes left-padded to S): `[prefix P][pad..][suffix]`, then the new
-tokens. Pads are masked out, and positions count real tokens only, so each row sees exactly what it would see alone.
+tokens. Pads and rejected guesses are masked out, and positions count real tokens only, so each row sees exactly
+what it would see alone.
 """
 
 from __future__ import annotations
@@ -105,13 +111,90 @@ def common_prefix(sequences: list[list[int]]) -> int:
     return n
 
 
+class PromptLookup:
+    """Guesses of one row's next tokens: what followed the earliest earlier occurrence of its last 3, 2 or 1 tokens.
+
+    Every n-gram is indexed as its token arrives, so a guess costs three dictionary lookups however long the row.
+
+    >>> row = PromptLookup([5, 6, 7, 9, 5, 6])
+    >>> row.draft(3)
+    [7, 9, 5]
+    >>> row.extend([1]); row.draft(3)
+    []
+    """
+
+    max_n = 3
+
+    def __init__(self, tokens: list[int]) -> None:
+        self.tokens: list[int] = []
+        self.follows: dict[tuple[int, ...], int] = {}  # n-gram -> index of the token after its earliest occurrence
+        self.extend(tokens)
+
+    def extend(self, tokens: list[int]) -> None:
+        for token in tokens:
+            end = len(self.tokens)  # the n-grams ending just before `token` are followed by it
+            self.tokens.append(token)
+            for n in range(1, min(self.max_n, end) + 1):
+                self.follows.setdefault(tuple(self.tokens[end - n : end]), end)
+
+    def draft(self, k: int) -> list[int]:
+        """Up to `k` guessed tokens; longer n-grams are tried first, as their guesses are likelier right."""
+        tokens = self.tokens
+        for n in range(min(self.max_n, len(tokens)), 0, -1):
+            start = self.follows.get(tuple(tokens[-n:]))
+            if start is not None:
+                return tokens[start : start + k]
+        return []
+
+
+class DraftLength:
+    """How many guesses to feed per step: as many as the confirmations seen so far pay for.
+
+    Feeding k guesses makes a step cost about `1 + cost * k` one-token steps and yield `1 + r[0] + ... + r[k-1]`
+    tokens per row, where r[j] is the share of rows whose first j + 1 guesses were all confirmed (a running
+    average). On one CPU thread a forward over k + 1 tokens costs about 1 + 0.2 k (measured for the 8M-parameter
+    benchmark model and the quickstart's model alike); GPUs have cheaper spare width, so 0.2 errs on the side of
+    guessing less. While guessing does not pay, every `probe_every`-th step guesses anyway, so that answers which
+    start to copy (a number from the question, a repeated phrase) are noticed.
+
+    >>> length = DraftLength(4, cost=0.2)
+    >>> length.choose()  # no evidence yet: guesses are assumed right
+    4
+    >>> for _ in range(30): length.update(4, [1, 0, 0, 0])
+    >>> length.choose()  # a quarter of the first guesses right pays for one guess, not for two
+    1
+    """
+
+    def __init__(self, most: int, cost: float, decay: float = 0.8, probe_every: int = 16) -> None:
+        self.most, self.cost, self.decay, self.probe_every = most, cost, decay, probe_every
+        self.rates = [1.0] * most
+        self.steps = 0
+
+    def choose(self) -> int:
+        self.steps += 1
+        gains = [0.0]
+        for rate in self.rates:
+            gains.append(gains[-1] + rate)
+        # Tokens per unit of cost; a tie goes to more guesses, so a cost of 0 always guesses all.
+        best = max(range(self.most + 1), key=lambda k: ((1 + gains[k]) / (1 + self.cost * k), k))
+        return self.most if best == 0 and self.steps % self.probe_every == 0 else best
+
+    def update(self, fed: int, accepted: list[int]) -> None:
+        """After a step that fed `fed` guesses per row, of which row i kept its first `accepted[i]`."""
+        for j in range(fed):
+            share = sum(n > j for n in accepted) / len(accepted)
+            self.rates[j] = self.decay * self.rates[j] + (1 - self.decay) * share
+
+
 class HFBackend:
     """Greedy generation with a `transformers` causal LM; see the module docstring for how it is fast."""
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, settings: GenerationSettings,
-                 batch_size: int = 16, share_prefix: bool = True) -> None:
+                 batch_size: int = 16, share_prefix: bool = True, draft_tokens: int = 4) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if draft_tokens < 0:
+            raise ValueError(f"draft_tokens must be >= 0, got {draft_tokens}")
         self.model, self.tokenizer, self.settings, self.batch_size = model, tokenizer, settings, batch_size
         self.buffered = _full_attention_only(model)
         # Sliding-window layers would see the prefix through positions they do not expect: no sharing for them.
@@ -131,8 +214,13 @@ class HFBackend:
         # sdpa and eager attention take a ready 4D additive mask as is; building it once per batch instead of
         # letting the model rebuild a boolean one from the 2D mask every step makes decoding steps cheaper.
         self._bias_mask = getattr(model.config, "_attn_implementation", None) in ("sdpa", "eager")
+        # Guesses need a mask with holes (the rejected ones) and positions that skip them: the 4D mask gives that,
+        # and only where every layer sees the whole sequence (a sliding window would count the holes).
+        self.draft_tokens = draft_tokens if self.buffered and self._bias_mask else 0
         self.prefix_tokens = 0  # length of the shared prefix of the last `generate` call, for reports and tests
+        self.drafted = self.accepted = 0  # guessed tokens fed and confirmed in the last `generate` call
         self.stop_window = 48  # tokens decoded per row and step to look for a stop; longer matches are cut at the end
+        self.draft_cost = 0.2  # a guess's share of a step's cost, for `DraftLength` (0: always guess them all)
 
     @property
     def device(self) -> torch.device:
@@ -147,13 +235,13 @@ class HFBackend:
         return Cache(layers=[_BufferLayer(capacity, limit) for _ in range(n_layers)])
 
     def _forward(self, ids: torch.Tensor, cache: Cache, mask: torch.Tensor | None = None,
-                 positions: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits of the last position, (B, vocab), after running `ids` (B, T) on top of `cache`."""
+                 positions: torch.Tensor | None = None, keep: int = 1) -> torch.Tensor:
+        """Logits of the last `keep` positions, (B, keep, vocab), after running `ids` (B, T) on top of `cache`."""
         kwargs = {self._cache_kw: cache, "use_cache": True}
         if self._keep_kw:
-            kwargs["logits_to_keep"] = 1
+            kwargs["logits_to_keep"] = keep
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **kwargs)
-        return out.logits[:, -1]
+        return out.logits[:, -keep:]
 
     @torch.inference_mode()
     def generate(self, prompts: list[str]) -> Iterator[tuple[int, Completion]]:
@@ -165,24 +253,27 @@ class HFBackend:
             raise ValueError(f"prompt {next(i for i, x in enumerate(ids) if not x)} is empty after tokenisation")
         # At least one token of every prompt stays outside the prefix: its logits give the first new token.
         n_prefix = min(common_prefix(ids), min(map(len, ids)) - 1) if self.share_prefix and len(ids) > 1 else 0
-        self.prefix_tokens = n_prefix
+        self.prefix_tokens, self.drafted, self.accepted = n_prefix, 0, 0
         prefix_kv: list[tuple[torch.Tensor, torch.Tensor]] = []
         if n_prefix:
             cache = self._new_cache(n_prefix, n_prefix)
             self._forward(torch.tensor([ids[0][:n_prefix]], device=self.device), cache)
             prefix_kv = [(layer.keys, layer.values) for layer in cache.layers]  # each (1, heads, P, head_dim)
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # longest first: a batch too big fails early
+        length = DraftLength(self.draft_tokens, self.draft_cost)  # one for the whole call: its batches are alike
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            yield from self._generate_batch(rows, [ids[i] for i in rows], n_prefix, prefix_kv)
+            yield from self._generate_batch(rows, [ids[i] for i in rows], n_prefix, prefix_kv, length)
 
     def _generate_batch(self, rows: list[int], ids: list[list[int]], n_prefix: int,
-                        prefix_kv: list[tuple[torch.Tensor, torch.Tensor]]) -> Iterator[tuple[int, Completion]]:
-        device, settings, max_new = self.device, self.settings, self.settings.max_new_tokens
+                        prefix_kv: list[tuple[torch.Tensor, torch.Tensor]], length: DraftLength
+                        ) -> Iterator[tuple[int, Completion]]:
+        device, max_new = self.device, self.settings.max_new_tokens
         b, s = len(rows), max(len(x) for x in ids) - n_prefix
-        width = n_prefix + s + max_new
+        # Rejected guesses stay in the cache as masked slots: room for max_new of them bounds a batch's cache.
+        width = n_prefix + s + max_new * (2 if self.draft_tokens else 1)
         suffix = torch.full((b, s), self.pad_id, dtype=torch.long)  # (B, S), left-padded
-        mask = torch.ones(b, width, dtype=torch.long)  # (B, P + S + max_new)
+        mask = torch.ones(b, width, dtype=torch.long)  # (B, width): 0 at pads and rejected guesses
         for r, x in enumerate(ids):
             tail = x[n_prefix:]
             suffix[r, s - len(tail) :] = torch.tensor(tail)
@@ -191,74 +282,152 @@ class HFBackend:
         positions = mask[:, : n_prefix + s].cumsum(-1) - 1  # real tokens count from 0; pads get a dummy position
         positions = positions.masked_fill(mask[:, : n_prefix + s] == 0, 1)[:, n_prefix:]  # (B, S)
 
-        cache = self._new_cache(width, n_prefix + s)
+        filled = n_prefix + s  # cache slots written
+        cache = self._new_cache(width, filled)
         for layer_idx, (k, v) in enumerate(prefix_kv):
             cache.update(k.expand(b, -1, -1, -1), v.expand(b, -1, -1, -1), layer_idx)
         # A mask of all ones is the same as none, and none lets attention take its causal fast path.
-        full = bool(mask[:, : n_prefix + s].all())
-        logits = self._forward(suffix, cache, None if full else mask[:, : n_prefix + s], positions)
-        last = positions[:, -1]  # (B,)
+        full = bool(mask[:, :filled].all())
+        logits = self._forward(suffix, cache, None if full else mask[:, :filled], positions)  # (B, 1, vocab)
+        last = positions[:, -1]  # (B,) position of each row's newest cached token
 
         bias = None
-        if self._bias_mask and not full:
-            # (B, 1, 1, P + S + max_new): 0 where a row may attend, the dtype's minimum at its pads (not -inf,
-            # which would turn a row with nothing to attend to into NaN).
+        if self._bias_mask:
+            # (B, 1, 1, width): 0 where a row may attend, the dtype's minimum at its pads (not -inf, which would
+            # turn a row with nothing to attend to into NaN).
             dtype = self.model.dtype if self.model.dtype.is_floating_point else torch.float32  # the queries' dtype
             bias = torch.zeros(b, 1, 1, width, dtype=dtype, device=device)
             bias.masked_fill_(mask[:, None, None, :] == 0, torch.finfo(dtype).min)
         active = list(range(b))  # batch rows still generating, in cache order
         generated: list[list[int]] = [[] for _ in range(b)]
-        check_text = bool(settings.stops) or settings.stop_at_answer_line
-        for step in range(max_new):
-            next_ids = logits.argmax(-1)  # (B_active,)
+        lookups = [PromptLookup(x) for x in ids] if self.draft_tokens else []
+        drafts: list[list[int]] = [[] for _ in range(b)]  # per slot: the guesses fed after the row's newest token
+        while True:
             finished: dict[int, FinishReason] = {}  # slot -> why
-            running = []
-            for slot, token in enumerate(next_ids.tolist()):
-                generated[active[slot]].append(token)
-                if token in self.eos_ids:
-                    finished[slot] = "eos"
-                else:
-                    running.append(slot)
-            if check_text and running:
-                # Only the last `stop_window` tokens are decoded each step, so a step costs the same however long
-                # the responses grow; a hit there is confirmed on the whole text.
-                tails = self.tokenizer.batch_decode([generated[active[slot]][-self.stop_window :] for slot in running],
-                                                    skip_special_tokens=True)
-                for slot, tail in zip(running, tails, strict=True):
-                    if stop_point(tail, settings) and stop_point(self._decode(generated[active[slot]]), settings):
-                        finished[slot] = "stop"
-            if step == max_new - 1:
-                finished |= {slot: "length" for slot in range(len(active)) if slot not in finished}
+            accepted = []  # per slot: guesses confirmed
+            for slot, greedy in enumerate(logits.argmax(-1).tolist()):
+                r, before = active[slot], len(generated[active[slot]])
+                n, reason = self._take(greedy, drafts[slot], generated[r])
+                accepted.append(n)
+                if reason is not None:
+                    finished[slot] = reason
+                if lookups:
+                    lookups[r].extend(generated[r][before:])
+            q = logits.shape[1]
+            if q > 1:
+                self.drafted += len(active) * (q - 1)
+                self.accepted += sum(accepted)
+                length.update(q - 1, accepted)
+                n_kept = torch.tensor(accepted, device=device)
+                kept = torch.arange(q - 1, device=device) < n_kept[:, None]  # (B, q - 1): guesses confirmed
+                mask[:, filled - q + 1 : filled] = kept
+                if bias is not None:
+                    bias[:, 0, 0, filled - q + 1 : filled].masked_fill_(~kept, torch.finfo(bias.dtype).min)
+                full = full and bool(kept.all())
+                last = last + n_kept
+
             for slot, reason in finished.items():
                 r = active[slot]
-                tokens = generated[r]
-                text = self._decode(tokens[:-1] if reason == "eos" else tokens)
-                # The whole text decides where a response ends (a stop the window missed is still cut off).
-                cut = stop_point(text, settings)
-                if cut is not None:
-                    text, reason = text[: cut[0]], cut[1]
-                yield rows[r], Completion(text, len(ids[r]), len(tokens), reason, tuple(tokens))
+                yield rows[r], self._completion(generated[r], reason, len(ids[r]))
             if finished:
                 keep = [slot for slot in range(len(active)) if slot not in finished]
                 if not keep:
                     return
                 index = torch.tensor(keep, device=device)
                 cache.batch_select_indices(index)
-                mask, last, next_ids = mask[index], last[index], next_ids[index]
+                mask, last = mask[index], last[index]
                 bias = None if bias is None else bias[index]
                 active = [active[slot] for slot in keep]
                 full = full or bool(mask.all())
+
+            # Feed each row's newest token and its guesses; rows with fewer guesses repeat their last one (a
+            # guess like any other, checked like any other).
+            drafts = self._drafts([lookups[r] for r in active] if lookups else [], [generated[r] for r in active],
+                                  width - filled, length)
+            q = 1 + len(drafts[0])
+            fed = torch.tensor([[generated[r][-1], *guess] for r, guess in zip(active, drafts, strict=True)],
+                               device=device)  # (B, q)
+            steps = torch.arange(1, q + 1, device=device)
+            logits = self._forward(fed, cache, self._step_mask(mask, bias, full, filled, q), last[:, None] + steps,
+                                   keep=q)
+            filled += q
             last = last + 1
-            seen = n_prefix + s + step + 1
-            step_mask = None if full else mask[:, :seen] if bias is None else bias[..., :seen]
-            logits = self._forward(next_ids[:, None], cache, step_mask, last[:, None])
+
+    def _drafts(self, lookups: list[PromptLookup], generated: list[list[int]], room: int,
+                length: DraftLength) -> list[list[int]]:
+        """Each active row's guesses, all of one length; none when speculation is off, does not pay, or the
+        cache lacks room."""
+        if not lookups:
+            return [[] for _ in generated]
+        max_new = self.settings.max_new_tokens
+        # Worst case every later step keeps one token per row in one slot: leave room for that.
+        k = min(length.choose(), room - max(max_new - len(tokens) for tokens in generated))
+        if k < 1:
+            return [[] for _ in generated]
+        guesses = [lookup.draft(k) for lookup in lookups]
+        k = max(map(len, guesses))
+        return [guess + [guess[-1] if guess else tokens[-1]] * (k - len(guess))
+                for guess, tokens in zip(guesses, generated, strict=True)]
+
+    def _step_mask(self, mask: torch.Tensor, bias: torch.Tensor | None, full: bool, filled: int,
+                   q: int) -> torch.Tensor | None:
+        """The attention mask for feeding `q` tokens after `filled` cache slots."""
+        if full and q == 1:
+            return None
+        if bias is None:
+            return mask[:, : filled + 1]  # q == 1: without a 4D mask there are no guesses
+        if q == 1:
+            return bias[..., : filled + 1]
+        # The fed tokens see the cache and each other causally: (B, 1, q, filled + q).
+        causal = torch.full((q, q), torch.finfo(bias.dtype).min, dtype=bias.dtype, device=bias.device).triu(1)
+        b = bias.shape[0]
+        return torch.cat([bias[..., :filled].expand(b, 1, q, filled), causal.expand(b, 1, q, q)], dim=-1)
+
+    def _take(self, greedy: list[int], guess: list[int], tokens: list[int]) -> tuple[int, FinishReason | None]:
+        """Append to `tokens` the guesses up to the first that `greedy` (the model's choice after the fed token and
+        after each guess) disagrees with, then the model's own next token, stopping early where the row ends.
+
+        Returns the number of guesses confirmed and why the row ended (None: it goes on).
+        """
+        n = 0
+        while n < len(guess) and guess[n] == greedy[n]:
+            n += 1
+        for token in greedy[: n + 1]:
+            tokens.append(token)
+            reason = self._finish_reason(tokens)
+            if reason is not None:
+                return n, reason
+        return n, None
+
+    def _completion(self, tokens: list[int], reason: FinishReason, prompt_tokens: int) -> Completion:
+        text = self._decode(tokens[:-1] if reason == "eos" else tokens)
+        # The whole text decides where a response ends (a stop the window missed is still cut off).
+        cut = stop_point(text, self.settings)
+        if cut is not None:
+            text, reason = text[: cut[0]], cut[1]
+        return Completion(text, prompt_tokens, len(tokens), reason, tuple(tokens))
+
+    def _finish_reason(self, tokens: list[int]) -> FinishReason | None:
+        """Why a row whose generated tokens are `tokens` ends here, or None if it goes on."""
+        settings = self.settings
+        if tokens[-1] in self.eos_ids:
+            return "eos"
+        if settings.stops or settings.stop_at_answer_line:
+            # Only the last `stop_window` tokens are decoded per token, so the check costs the same however long
+            # the response grows; a hit there is confirmed on the whole text.
+            tail = self.tokenizer.decode(tokens[-self.stop_window :], skip_special_tokens=True)
+            if stop_point(tail, settings) and stop_point(self._decode(tokens), settings):
+                return "stop"
+        if len(tokens) == settings.max_new_tokens:
+            return "length"
+        return None
 
     def _decode(self, tokens: list[int]) -> str:
         return self.tokenizer.decode(tokens, skip_special_tokens=True)
 
 
 def load_hf_backend(name: str, settings: GenerationSettings, revision: str | None = None, batch_size: int = 16,
-                    dtype: str = "auto", device: str = "auto") -> HFBackend:
+                    dtype: str = "auto", device: str = "auto", draft_tokens: int = 4) -> HFBackend:
     """Load a model and tokenizer (hub id or local directory, same code path) and wrap them in an `HFBackend`."""
     from trainers.hf import load_model, load_tokenizer
 
@@ -278,4 +447,4 @@ def load_hf_backend(name: str, settings: GenerationSettings, revision: str | Non
     if dtypes[dtype] is not None:
         model = model.to(dtypes[dtype])
     model = model.to(torch_device).eval()
-    return HFBackend(model, tokenizer, settings, batch_size)
+    return HFBackend(model, tokenizer, settings, batch_size, draft_tokens=draft_tokens)

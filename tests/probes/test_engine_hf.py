@@ -9,25 +9,25 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from mathcamps.generate import generate_problems
 from probes.backends import GenerationSettings
-from probes.backends.hf import HFBackend, common_prefix
+from probes.backends.hf import DraftLength, HFBackend, PromptLookup, common_prefix
 from probes.prompts import make_prompter
 
 STANDARDS = ["K.OA.A.5", "2.NBT.B.7", "3.OA.C.7"]
 
 
-def make_varied_model(src: Path, dst: Path, seed: int = 0) -> Path:
+def make_varied_model(src: Path, dst: Path, seed: int = 0, std: float = 0.5) -> Path:
     """`src`'s tiny model with large random weights, so greedy outputs vary with the prompt.
 
     At the usual init scale a tiny random model answers every prompt with the same newline; with weights of
     std 0.5 its logits are spread out, its outputs differ from row to row, and near-ties that rounding could flip
-    are rare.
+    are rare. At std 0.2 its answers mix runs of one token with varied stretches.
     """
     model = AutoModelForCausalLM.from_pretrained(src)
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
             if p.dim() == 2:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+                p.copy_(torch.randn(p.shape, generator=g) * std)
     model.save_pretrained(dst)
     AutoTokenizer.from_pretrained(src).save_pretrained(dst)
     return dst
@@ -36,6 +36,12 @@ def make_varied_model(src: Path, dst: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="module")
 def varied(tiny_model_dir, tmp_path_factory):
     path = make_varied_model(tiny_model_dir, tmp_path_factory.mktemp("varied") / "model")
+    return AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_model_dir, tmp_path_factory):
+    path = make_varied_model(tiny_model_dir, tmp_path_factory.mktemp("runs") / "model", std=0.2)
     return AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
 
 
@@ -66,11 +72,12 @@ def test_common_prefix():
     assert common_prefix([]) == 0
 
 
-@pytest.mark.parametrize("share_prefix", [True, False])
-def test_greedy_tokens_identical_to_hf_generate(varied, prompts, share_prefix):
+@pytest.mark.parametrize(("share_prefix", "draft_tokens"), [(True, 0), (False, 0), (True, 3), (False, 3)])
+def test_greedy_tokens_identical_to_hf_generate(varied, prompts, share_prefix, draft_tokens):
     model, tok = varied
     backend = HFBackend(model, tok, GenerationSettings(max_new_tokens=20, stop_at_answer_line=False), batch_size=5,
-                        share_prefix=share_prefix)
+                        share_prefix=share_prefix, draft_tokens=draft_tokens)
+    backend.draft_cost = 0  # guess at every step, so that rejected guesses leave holes in the cache
     # Make a token the model emits often an extra EOS, so rows finish at different steps and leave the batch.
     plain = hf_generate(model, tok, prompts, 20, 5, backend.eos_ids)
     common = Counter(t for row in plain for t in set(row[2:])).most_common()
@@ -95,6 +102,10 @@ def test_greedy_tokens_identical_to_hf_generate(varied, prompts, share_prefix):
     else:
         assert backend.prefix_tokens == 0
     assert any(a > b > 0 for a, b in zip(batch_sizes, batch_sizes[1:])), "finished rows never left a batch"
+    if draft_tokens:
+        assert 0 < backend.accepted < backend.drafted, "the test needs guesses both confirmed and rejected"
+    else:
+        assert backend.drafted == 0
 
 
 def _unstopped(model, tok, prompts) -> dict:
@@ -108,12 +119,15 @@ def _frequent_inner_string(responses: dict, width: int) -> str:
     return next(s for s, n in counts.most_common() if s.strip() and "\ufffd" not in s)
 
 
-def test_stop_string_cuts_text_and_stops_generation(varied, prompts):
-    model, tok = varied
+# On "runs" a 4-token stop ("anananan") ends inside a run of guesses confirmed in one step.
+@pytest.mark.parametrize(("which", "width"), [("varied", 2), ("runs", 8)])
+def test_stop_string_cuts_text_and_stops_generation(which, width, prompts, request):
+    model, tok = request.getfixturevalue(which)
     full = _unstopped(model, tok, prompts)
-    stop = _frequent_inner_string(full, 2)
+    stop = _frequent_inner_string(full, width)
     stopped = HFBackend(model, tok, GenerationSettings(max_new_tokens=24, stops=(stop,), stop_at_answer_line=False),
                         batch_size=4)
+    stopped.draft_cost = 0  # guess at every step
     got = dict(stopped.generate(prompts))
     hits = 0
     for i, c in got.items():
@@ -127,6 +141,8 @@ def test_stop_string_cuts_text_and_stops_generation(varied, prompts):
         else:
             assert c == reference
     assert hits >= 2
+    if which == "runs":
+        assert stopped.accepted > 0
 
 
 def test_a_stop_the_window_misses_is_still_cut(varied, prompts):
@@ -141,3 +157,43 @@ def test_a_stop_the_window_misses_is_still_cut(varied, prompts):
             assert c.text == full[i].text[: full[i].text.index(stop)] and c.finish == "stop"
         else:
             assert c == full[i]
+
+
+
+
+def test_confirmed_guesses_are_the_greedy_tokens(runs, prompts):
+    # Runs of one token, where guesses are confirmed several at a time, then varied stretches where they fail:
+    # the tokens after each kept run show that the cache, mask and positions went on right.
+    model, tok = runs
+    backend = HFBackend(model, tok, GenerationSettings(max_new_tokens=40, stop_at_answer_line=False), batch_size=5)
+    backend.draft_cost = 0
+    got = dict(backend.generate(prompts))
+    reference = hf_generate(model, tok, prompts, 40, 5, backend.eos_ids)
+    assert [list(got[i].token_ids) for i in range(len(prompts))] == reference
+    assert backend.accepted > 50 and backend.drafted > 2 * backend.accepted
+
+
+def test_prompt_lookup_prefers_the_longest_match_and_its_earliest_occurrence():
+    row = PromptLookup([1, 2, 3, 9, 2, 3, 8, 3])
+    assert row.draft(2) == [9, 2]  # (3,): earliest occurrence, followed by 9
+    row.extend([9])
+    assert row.draft(3) == [2, 3, 8]  # (3, 9) beats the later, shorter matches
+    row.extend([5])
+    assert row.draft(3) == []  # 5 never occurred before
+    assert PromptLookup([]).draft(3) == []
+
+
+def test_draft_length_follows_the_confirmations():
+    length = DraftLength(4, cost=0.2)
+    assert length.choose() == 4
+    for _ in range(20):
+        length.update(4, [1, 1, 1, 1])  # the first guess always right, the second never
+    assert length.choose() == 1
+    for _ in range(20):
+        length.update(1, [0, 0, 0, 0])
+    steps = [length.choose() for _ in range(32)]
+    assert steps.count(0) == 30 and steps.count(4) == 2  # off, but trying all guesses every 16th step
+    for _ in range(20):
+        length.update(4, [4, 4, 4, 4])
+    assert length.choose() == 4
+    assert DraftLength(3, cost=0).choose() == 3

@@ -108,6 +108,8 @@ def test_bad_input_gets_a_one_line_error(tiny_model_dir, data_file, tmp_path, ca
 
     err = one_line_error(capsys, [*model, "--generate", "K.OA.A.5:x:0", *out])
     assert "STANDARDS:N:SEED" in err
+    err = one_line_error(capsys, [*model, "--data", str(data_file), "--draft-tokens", "-1", *out])
+    assert "--draft-tokens must be >= 0, got -1" in err
     assert not (tmp_path / "run").exists()  # nothing was started
 
 
