@@ -11,8 +11,10 @@ How it differs from calling `model.generate` per batch (the outputs are the same
 - Prompt-lookup speculation: each step feeds a row's newest token together with up to `draft_tokens` guesses
   (the tokens that followed the row's last few tokens where they occurred before, in its prompt or its answer so
   far), and keeps the guesses the model's own greedy choices confirm. Answers copy numbers, names and phrases from
-  the question and the worked example, and a forward pass over a few tokens costs about as much as over one, so
-  steps yield several tokens each. The kept tokens are the greedy ones, so the output does not change.
+  the question and the worked example, and a forward pass over a few tokens costs far less than that many passes
+  over one, so a step can yield several tokens; `DraftLength` guesses only while that pays. The kept tokens are the
+  greedy ones, so the output does not change (up to rounding: a pass over several tokens may round differently,
+  which can flip a near-tie, as padding a batch can).
 
 Layout of a batch (B rows, shared prefix P, suffixes left-padded to S): `[prefix P][pad..][suffix]`, then the new
 tokens. Pads and rejected guesses are masked out, and positions count real tokens only, so each row sees exactly
