@@ -156,8 +156,9 @@ class DraftLength:
     tokens per row, where r[j] is the share of rows whose first j + 1 guesses were all confirmed (a running
     average). On one CPU thread a forward over k + 1 tokens costs about 1 + 0.2 k (measured for the 8M-parameter
     benchmark model and the quickstart's model alike); GPUs have cheaper spare width, so 0.2 errs on the side of
-    guessing less. While guessing does not pay, every `probe_every`-th step guesses anyway, so that answers which
-    start to copy (a number from the question, a repeated phrase) are noticed.
+    guessing less. While guessing does not pay, a step now and then guesses anyway, so that answers which start to
+    copy (a number from the question, a repeated phrase) are noticed: first after `probe_every` steps, then after
+    twice as many each time a probe finds guessing still does not pay.
 
     >>> length = DraftLength(4, cost=0.2)
     >>> length.choose()  # no evidence yet: guesses are assumed right
@@ -170,16 +171,22 @@ class DraftLength:
     def __init__(self, most: int, cost: float, decay: float = 0.8, probe_every: int = 16) -> None:
         self.most, self.cost, self.decay, self.probe_every = most, cost, decay, probe_every
         self.rates = [1.0] * most
-        self.steps = 0
+        self.idle, self.wait = 0, probe_every  # steps without guesses, and how many until the next probe
 
     def choose(self) -> int:
-        self.steps += 1
         gains = [0.0]
         for rate in self.rates:
             gains.append(gains[-1] + rate)
         # Tokens per unit of cost; a tie goes to more guesses, so a cost of 0 always guesses all.
         best = max(range(self.most + 1), key=lambda k: ((1 + gains[k]) / (1 + self.cost * k), k))
-        return self.most if best == 0 and self.steps % self.probe_every == 0 else best
+        if best:
+            self.idle, self.wait = 0, self.probe_every
+            return best
+        self.idle += 1
+        if self.idle < self.wait:
+            return 0
+        self.idle, self.wait = 0, 2 * self.wait
+        return self.most
 
     def update(self, fed: int, accepted: list[int]) -> None:
         """After a step that fed `fed` guesses per row, of which row i kept its first `accepted[i]`."""
@@ -394,9 +401,13 @@ class HFBackend:
         n = 0
         while n < len(guess) and guess[n] == greedy[n]:
             n += 1
-        for token in greedy[: n + 1]:
+        new = greedy[: n + 1]
+        # One decode of a window that covers every new token's own window says whether any of them can complete a
+        # stop; only then is each checked on its own.
+        check_text = self._stop_in_tail(tokens + new, self.stop_window + len(new) - 1)
+        for token in new:
             tokens.append(token)
-            reason = self._finish_reason(tokens)
+            reason = self._finish_reason(tokens, check_text)
             if reason is not None:
                 return n, reason
         return n, None
@@ -409,20 +420,24 @@ class HFBackend:
             text, reason = text[: cut[0]], cut[1]
         return Completion(text, prompt_tokens, len(tokens), reason, tuple(tokens))
 
-    def _finish_reason(self, tokens: list[int]) -> FinishReason | None:
+    def _finish_reason(self, tokens: list[int], check_text: bool = True) -> FinishReason | None:
         """Why a row whose generated tokens are `tokens` ends here, or None if it goes on."""
-        settings = self.settings
         if tokens[-1] in self.eos_ids:
             return "eos"
-        if settings.stops or settings.stop_at_answer_line:
-            # Only the last `stop_window` tokens are decoded per token, so the check costs the same however long
-            # the response grows; a hit there is confirmed on the whole text.
-            tail = self.tokenizer.decode(tokens[-self.stop_window :], skip_special_tokens=True)
-            if stop_point(tail, settings) and stop_point(self._decode(tokens), settings):
-                return "stop"
-        if len(tokens) == settings.max_new_tokens:
+        # Only the last `stop_window` tokens are decoded, so the check costs the same however long the response
+        # grows; a hit there is confirmed on the whole text.
+        if check_text and self._stop_in_tail(tokens, self.stop_window) and stop_point(self._decode(tokens),
+                                                                                      self.settings):
+            return "stop"
+        if len(tokens) == self.settings.max_new_tokens:
             return "length"
         return None
+
+    def _stop_in_tail(self, tokens: list[int], window: int) -> bool:
+        settings = self.settings
+        if not (settings.stops or settings.stop_at_answer_line):
+            return False
+        return stop_point(self._decode(tokens[-window:]), settings) is not None
 
     def _decode(self, tokens: list[int]) -> str:
         return self.tokenizer.decode(tokens, skip_special_tokens=True)

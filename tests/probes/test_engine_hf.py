@@ -191,8 +191,9 @@ def test_draft_length_follows_the_confirmations():
     assert length.choose() == 1
     for _ in range(20):
         length.update(1, [0, 0, 0, 0])
-    steps = [length.choose() for _ in range(32)]
-    assert steps.count(0) == 30 and steps.count(4) == 2  # off, but trying all guesses every 16th step
+    steps = [length.choose() for _ in range(112)]
+    # Off, but trying all guesses now and then, waiting twice as long after each probe that finds nothing.
+    assert [i for i, k in enumerate(steps) if k] == [15, 47, 111] and {steps[15], steps[47], steps[111]} == {4}
     for _ in range(20):
         length.update(4, [4, 4, 4, 4])
     assert length.choose() == 4
