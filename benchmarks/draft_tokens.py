@@ -7,11 +7,12 @@
 model on the quickstart's standards (20 problems each), alternating the two settings, and prints the median
 generation time of each, the share of guesses confirmed, and how many responses are identical.
 
-Measured 2026-11-30 on the quickstart's model after 2400 steps (2-core machine, one thread):
-  --style exercise --prompt chat (the quickstart probe; ~20-token answers), 7 rounds: 1.12 s without guessing,
-    1.17 s with (within noise); 106 of 1,064 guesses confirmed, so guessing stays mostly off; 120/120 identical.
-  --style story --prompt paper --max-new-tokens 200 (longer answers), 3 rounds: 14.01 s without, 10.86 s with
-    (1.29x); 11,734 of 22,654 guesses confirmed; 120/120 identical.
+Measured 2026-11-30 on the quickstart's model after 2400 steps (2-core machine, one thread; rounds vary +-15%):
+  --style exercise --prompt chat (the quickstart probe; ~20-token answers), 15 rounds, twice: 0.78 s without
+    guessing vs 0.84 s with, and 0.86 vs 0.87 s (0.92x, 0.98x); 88 of 720 guesses confirmed, so after its first
+    steps and a few probes guessing stays off; 120/120 identical.
+  --style story --prompt paper --max-new-tokens 200 (longer answers), 5 rounds: 11.93 s without, 9.83 s with
+    (1.21x); 10,935 of 20,316 guesses confirmed; 120/120 identical.
 """
 
 from __future__ import annotations

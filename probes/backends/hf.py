@@ -116,34 +116,32 @@ def common_prefix(sequences: list[list[int]]) -> int:
 class PromptLookup:
     """Guesses of one row's next tokens: what followed the earliest earlier occurrence of its last 3, 2 or 1 tokens.
 
-    Every n-gram is indexed as its token arrives, so a guess costs three dictionary lookups however long the row.
+    The n-grams are indexed when a guess is asked for, up to the newest token, so a guess costs three dictionary
+    lookups however long the row, and a row that is never asked costs nothing.
 
     >>> row = PromptLookup([5, 6, 7, 9, 5, 6])
     >>> row.draft(3)
     [7, 9, 5]
-    >>> row.extend([1]); row.draft(3)
+    >>> row.tokens.append(1); row.draft(3)
     []
     """
 
     max_n = 3
 
     def __init__(self, tokens: list[int]) -> None:
-        self.tokens: list[int] = []
+        self.tokens = list(tokens)  # append the row's new tokens here
         self.follows: dict[tuple[int, ...], int] = {}  # n-gram -> index of the token after its earliest occurrence
-        self.extend(tokens)
-
-    def extend(self, tokens: list[int]) -> None:
-        for token in tokens:
-            end = len(self.tokens)  # the n-grams ending just before `token` are followed by it
-            self.tokens.append(token)
-            for n in range(1, min(self.max_n, end) + 1):
-                self.follows.setdefault(tuple(self.tokens[end - n : end]), end)
+        self.indexed = 0  # tokens[:indexed] have had the n-grams before them indexed
 
     def draft(self, k: int) -> list[int]:
         """Up to `k` guessed tokens; longer n-grams are tried first, as their guesses are likelier right."""
-        tokens = self.tokens
+        tokens, follows = self.tokens, self.follows
+        for end in range(max(self.indexed, 1), len(tokens)):  # the n-grams ending just before tokens[end]
+            for n in range(1, min(self.max_n, end) + 1):
+                follows.setdefault(tuple(tokens[end - n : end]), end)
+        self.indexed = len(tokens)
         for n in range(min(self.max_n, len(tokens)), 0, -1):
-            start = self.follows.get(tuple(tokens[-n:]))
+            start = follows.get(tuple(tokens[-n:]))
             if start is not None:
                 return tokens[start : start + k]
         return []
@@ -321,7 +319,7 @@ class HFBackend:
                 if reason is not None:
                     finished[slot] = reason
                 if lookups:
-                    lookups[r].extend(generated[r][before:])
+                    lookups[r].tokens += generated[r][before:]
             q = logits.shape[1]
             if q > 1:
                 self.drafted += len(active) * (q - 1)

@@ -176,9 +176,9 @@ def test_confirmed_guesses_are_the_greedy_tokens(runs, prompts):
 def test_prompt_lookup_prefers_the_longest_match_and_its_earliest_occurrence():
     row = PromptLookup([1, 2, 3, 9, 2, 3, 8, 3])
     assert row.draft(2) == [9, 2]  # (3,): earliest occurrence, followed by 9
-    row.extend([9])
+    row.tokens.append(9)
     assert row.draft(3) == [2, 3, 8]  # (3, 9) beats the later, shorter matches
-    row.extend([5])
+    row.tokens.append(5)
     assert row.draft(3) == []  # 5 never occurred before
     assert PromptLookup([]).draft(3) == []
 
