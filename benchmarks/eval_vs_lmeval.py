@@ -17,9 +17,10 @@ Ours runs twice: as a user runs it (`--draft-tokens 4`) and with guessing off (`
 answers every prompt by repeating one token, so every guess is confirmed: the first figure is guessing's best
 case, the second what the engine does without it.
 
-Measured 2026-11-30 (`--repeats 3`, 2-core machine, medians): generation 3.37 s ours, 6.82 s ours-k0, 11.93 s
-lm-eval, i.e. 3.55x and 1.75x; end to end 3.73 s, 7.08 s and 22.93 s (6.15x, 3.24x); peak RSS 604 and 612 MiB
-against 924 MiB; 60/60 responses identical for both; guesses confirmed 2940/2940.
+Measured 2026-11-30 (`--repeats 3`, 2-core machine, medians; rounds vary +-15%): generation 2.82 s ours, 6.00 s
+ours-k0, 10.81 s lm-eval, i.e. 3.83x and 1.80x; end to end 3.08 s, 6.26 s and 23.54 s (7.65x, 3.76x); peak RSS
+604 and 603 MiB against 902 MiB; 60/60 responses identical for both; guesses confirmed 2940/2940. On a trained
+model guessing gains less: see `draft_tokens.py`.
 """
 
 from __future__ import annotations
