@@ -132,10 +132,11 @@ def test_doctests():
     import doctest
 
     import probes.backends
+    import probes.backends.guess
     import probes.backends.hf
     import probes.metrics
 
-    for module in (probes.backends, probes.backends.hf, probes.metrics):
+    for module in (probes.backends, probes.backends.guess, probes.backends.hf, probes.metrics):
         assert doctest.testmod(module).failed == 0, module.__name__
 
 
