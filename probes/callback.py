@@ -35,6 +35,7 @@ from mathcamps.templates import Style
 from probes import probe_wandb
 from probes.engine import Record, evaluate
 from probes.probe_results import ProbeResult, measure, scalars
+from trainers.hf import eval_mode
 
 
 class MathCampsProbe(L.Callback):
@@ -168,27 +169,21 @@ class MathCampsProbe(L.Callback):
         mine = {p.id for p in originals[rank::world]}
         shard = [p for p in self.problems if p.id in mine or p.followup_to in mine]
         model, tokenizer = pl_module.model, trainer.datamodule.tokenizer
-        was_training = model.training
-        model.eval()
         records: list[Record] = []
         deadline = None if self.time_budget_s is None else time.perf_counter() + self.time_budget_s
-        with _full_parameters(trainer):
-            try:
-                # Chunks of whole groups (an original and its follow-ups), so a time budget cuts between groups.
-                step = self.batch_size
-                for start in range(0, len(originals), step):
-                    if deadline is not None and time.perf_counter() > deadline:
-                        warnings.warn(f"MathCampsProbe: time_budget_s={self.time_budget_s} reached; scored "
-                                      f"{sum(not r.is_followup for r in records)} of {len(mine)} originals",
-                                      stacklevel=1)
-                        break
-                    ids = {p.id for p in originals[start : start + step]} & mine
-                    chunk = [p for p in shard if p.id in ids or p.followup_to in ids]
-                    if chunk:
-                        records += evaluate(model, tokenizer, chunk, self.max_new_tokens, self.batch_size,
-                                            prompt=self.prompt, followups=self.followups)
-            finally:
-                model.train(was_training)
+        with _full_parameters(trainer), eval_mode(model):
+            # Chunks of whole groups (an original and its follow-ups), so a time budget cuts between groups.
+            step = self.batch_size
+            for start in range(0, len(originals), step):
+                if deadline is not None and time.perf_counter() > deadline:
+                    warnings.warn(f"MathCampsProbe: time_budget_s={self.time_budget_s} reached; scored "
+                                  f"{sum(not r.is_followup for r in records)} of {len(mine)} originals", stacklevel=1)
+                    break
+                ids = {p.id for p in originals[start : start + step]} & mine
+                chunk = [p for p in shard if p.id in ids or p.followup_to in ids]
+                if chunk:
+                    records += evaluate(model, tokenizer, chunk, self.max_new_tokens, self.batch_size,
+                                        prompt=self.prompt, followups=self.followups)
         return records
 
     def _gather(self, trainer: L.Trainer, records: list[Record]) -> list[Record]:

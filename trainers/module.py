@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from trainers.export import export_hf
-from trainers.hf import load_model
+from trainers.hf import eval_mode, load_model
 from trainers.lora import LoraSettings, apply_lora
 from trainers.scratch import ScratchModel
 
@@ -45,14 +45,10 @@ def check_packed_attention(model: torch.nn.Module, device: torch.device) -> None
     def logits(ids: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:  # of the last 8 positions: the second sample
         return model(input_ids=ids[None], position_ids=pos[None], use_cache=False).logits[0, -8:].float()
 
-    was_training = model.training
-    model.eval()  # no dropout: the three runs must differ only by what they attend to
-    try:
+    with eval_mode(model):  # no dropout: the three runs must differ only by what they attend to
         alone = logits(second, positions)
         packed = logits(torch.cat([first, second]), torch.cat([positions, positions]))
         crossing = logits(torch.cat([first, second]), torch.arange(16, device=device))
-    finally:
-        model.train(was_training)
     if (packed - alone).abs().max() > 0.1 * (crossing - alone).abs().max():
         raise PackingUnsupported(
             f"{type(model).__name__} attends across packed samples (it ignores restarting position_ids); "
