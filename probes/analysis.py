@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mathcamps.problem import GRADES, ORIGINAL, grade_of, grade_order
-from probes.stats import Correlation, PairedTest, benjamini_hochberg, paired_test, spearman
+from probes.stats import Correlation, PairedTest, compare_groups, spearman
 
 # -- reading -------------------------------------------------------------------------------------------------
 
@@ -258,6 +258,10 @@ class StandardChange:
     test: PairedTest
     direction: str | None
     """"gain" or "regression" when significant, else None."""
+    q_value: float = 1.0
+    """The p-value compared with alpha (Benjamini-Hochberg adjusted across the standards with fdr)."""
+    mde: float | None = None
+    """The smallest change the test could flag at this standard's n (`probes.stats.minimum_detectable_change`)."""
 
 
 @dataclass
@@ -273,7 +277,7 @@ class Comparison:
     by_grade: dict[str, PairedTest]
     followups_before: FollowupRobustness | None
     followups_after: FollowupRobustness | None
-    fdr: bool = False
+    fdr: bool = True
     """Flags come from Benjamini-Hochberg adjusted p-values."""
 
     @property
@@ -286,13 +290,12 @@ class Comparison:
 
 
 def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, method: str = "mcnemar",
-                      seed: int = 0, before_name: str = "", after_name: str = "", fdr: bool = False) -> Comparison:
+                      seed: int = 0, before_name: str = "", after_name: str = "", fdr: bool = True) -> Comparison:
     """Paired per-standard (and per-grade, pooled) change on the original problems both snapshots answered.
 
-    With `fdr`, a standard is flagged when its Benjamini-Hochberg adjusted p-value is below `alpha`.
+    The same comparison as the probe callback's (`probes.stats.compare_groups`): with `fdr` (the default), a
+    standard is flagged when its Benjamini-Hochberg adjusted p-value is below `alpha`.
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     shared = sorted(set(o.id for o in before.originals()) & set(o.id for o in after.originals()))
     if not shared:
         raise ValueError(f"{before_name or before.label} and {after_name or after.label} share no problem ids; "
@@ -300,19 +303,17 @@ def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, me
     by_standard: dict[str, list[str]] = {}
     for pid in shared:
         by_standard.setdefault(before.outcomes[pid].standard, []).append(pid)
-    changes, by_grade_ids = [], {}
+    by_grade_ids: dict[str, list[str]] = {}
     for standard in grade_order(by_standard):
-        ids = by_standard[standard]
-        test = paired_test([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids],
-                           method=method, seed=seed)
-        changes.append(StandardChange(standard, grade_of(standard), test, test.direction(alpha)))
-        by_grade_ids.setdefault(grade_of(standard), []).extend(ids)
-    if fdr:
-        adjusted = benjamini_hochberg([c.test.p_value for c in changes])
-        changes = [StandardChange(c.standard, c.grade, c.test, c.test.direction(alpha) if q < alpha else None)
-                   for c, q in zip(changes, adjusted, strict=True)]
-    by_grade = {g: paired_test([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids],
-                               method=method, seed=seed) for g, ids in by_grade_ids.items()}
+        by_grade_ids.setdefault(grade_of(standard), []).extend(by_standard[standard])
+
+    def pairs(groups: dict[str, list[str]]) -> dict[str, tuple[list[bool], list[bool]]]:
+        return {g: ([before.outcomes[i].correct for i in ids], [after.outcomes[i].correct for i in ids])
+                for g, ids in groups.items()}
+
+    standards = compare_groups(pairs({s: by_standard[s] for s in grade_order(by_standard)}), alpha, method, seed, fdr)
+    changes = [StandardChange(c.group, grade_of(c.group), c.test, c.direction, c.q_value, c.mde) for c in standards]
+    by_grade = {c.group: c.test for c in compare_groups(pairs(by_grade_ids), alpha, method, seed, fdr)}
     return Comparison(before_name or before.label, after_name or after.label, method, alpha, changes, by_grade,
                       followup_robustness(before), followup_robustness(after), fdr)
 
@@ -338,7 +339,7 @@ class Study:
 
 def analyse(series: Series, threshold: float = 0.5, alpha: float = 0.05, method: str = "mcnemar", seed: int = 0,
             before_step: int | None = None, after_step: int | None = None, other: Series | None = None,
-            fdr: bool = False) -> Study:
+            fdr: bool = True) -> Study:
     """Curves, acquisition points, grade correlation, and the paired comparison of two snapshots.
 
     Without `other`, the comparison is `series` at `before_step` (default: first) against `after_step`
@@ -398,8 +399,8 @@ def study_json(study: Study) -> dict[str, Any]:
     if c is not None:
         out["comparison"] = {
             "before": c.before, "after": c.after, "method": c.method, "fdr": c.fdr, "alpha": c.alpha,
-            "standards": [{"standard": x.standard, "grade": x.grade, "direction": x.direction, **_test_json(x.test)}
-                          for x in c.changes],
+            "standards": [{"standard": x.standard, "grade": x.grade, "direction": x.direction, "q_value": x.q_value,
+                           "mde": x.mde, **_test_json(x.test)} for x in c.changes],
             "by_grade": {g: _test_json(t) for g, t in c.by_grade.items()},
             "improved": c.improved, "regressed": c.regressed,
             "followups_before": _followup_json(c.followups_before),

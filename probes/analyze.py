@@ -3,7 +3,7 @@
     python -m probes.analyze runs/quickstart/version_0
     python -m probes.analyze runs/sweeps/pythia-160m --threshold 0.3
     python -m probes.analyze runs/base-eval --against runs/tuned-eval          # base vs tuned, or run vs run
-    python -m probes.analyze runs/quickstart --method bootstrap --fdr true      # Benjamini-Hochberg flags
+    python -m probes.analyze runs/quickstart --method bootstrap --fdr false     # raw p-values, no correction
 
 Prints the tables and writes `analysis.json` (into the directory, or `--out`).
 """
@@ -52,15 +52,17 @@ def print_study(study: Study, console: Console | None = None) -> None:
         return
     fdr = ", Benjamini-Hochberg" if comp.fdr else ""
     table = Table(title=f"{comp.before} -> {comp.after} ({comp.method}{fdr}, alpha {comp.alpha})")
-    for column in ("standard", "n", "before", "after", "change", "gains", "losses", "p", "flag"):
+    for column in ("standard", "n", "before", "after", "change", "gains", "losses", "p", "q", "min. detectable",
+                   "flag"):
         table.add_column(column, justify="left" if column == "standard" else "right")
     for x in comp.changes:
         t = x.test
         table.add_row(x.standard, str(t.n), _pct(t.before), _pct(t.after), f"{t.delta:+.0%}", str(t.gains),
-                      str(t.losses), f"{t.p_value:.3g}", x.direction or "")
+                      str(t.losses), f"{t.p_value:.3g}", f"{x.q_value:.3g}", "none" if x.mde is None else
+                      f"{x.mde:.0%}", x.direction or "")
     for grade, t in comp.by_grade.items():
         table.add_row(f"[bold]grade {grade}[/bold]", str(t.n), _pct(t.before), _pct(t.after), f"{t.delta:+.0%}",
-                      str(t.gains), str(t.losses), f"{t.p_value:.3g}", t.direction(comp.alpha) or "")
+                      str(t.gains), str(t.losses), f"{t.p_value:.3g}", "", "", "")
     console.print(table)
     console.print(f"improved: {', '.join(comp.improved) or 'none'}")
     console.print(f"regressed: {', '.join(comp.regressed) or 'none'}")
@@ -71,7 +73,7 @@ def print_study(study: Study, console: Console | None = None) -> None:
 
 
 def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha: float = 0.05,
-         method: Literal["mcnemar", "bootstrap"] = "mcnemar", fdr: bool = False,
+         method: Literal["mcnemar", "bootstrap"] = "mcnemar", fdr: bool = True,
          before_step: int | None = None, after_step: int | None = None, seed: int = 0,
          out: Path | None = None) -> Study:
     """Analyse a probe run or sweep directory.
@@ -82,7 +84,8 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
         threshold: a standard is acquired from the first checkpoint at or above this accuracy that stays there.
         alpha: significance level of the paired per-standard tests.
         method: paired test: exact McNemar or paired bootstrap.
-        fdr: flag standards by Benjamini-Hochberg adjusted p-values (many standards, few false flags).
+        fdr: flag standards by Benjamini-Hochberg adjusted p-values (many standards, few false flags), as the
+            probe callback does; false compares raw p-values with alpha.
         before_step: step of the "before" snapshot (default: first, or last with `against`).
         after_step: step of the "after" snapshot (default: last).
         seed: seed of the bootstrap resampling.

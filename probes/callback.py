@@ -1,13 +1,18 @@
 """The MathCAMPS probe: which standards a run gains and loses, at the start, at every checkpoint and at the end.
 
-Configured under `trainer.callbacks` in YAML:
+Configured under `trainer.callbacks` in YAML, with a problem set (`probes.problemset`) and a protocol
+(`probes.protocol`) that `probes.evaluate` and `probes.sweep` read the same way:
 
     - class_path: probes.callback.MathCampsProbe
-      init_args: {standards: [K.CC.C.7, 1.OA.A.1], per_standard: 25}
+      init_args:
+        problems: {source: published, path: data/mathcamps-v1, standards: [K.OA.A.5, 3.OA.A.3], per_standard: 20}
+        prompt: auto             # paper with the model's own chat template, else fewshot
 
-Each probe greedily answers a fixed held-out problem set (and, for the originals it gets right, their
-follow-ups) with the model already in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`,
-`mathcamps/followup/...` through every Lightning logger, and appends its records and results to
+(`standards`, `per_standard`, `seed` and `style` alone still give a generated set.) Each probe greedily answers
+a fixed held-out problem set (and, for the originals it gets right, their follow-ups) with the model already
+in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`, `mathcamps/format/<standard>` (the
+share of answers that could be extracted), `mathcamps/p/<standard>`, `mathcamps/followup/...` through every
+Lightning logger, and appends its records and results to
 `<log_dir>/mathcamps/` whether or not any logger works. Under DDP or FSDP each rank answers a shard and
 rank 0 gathers and logs (under FSDP with the parameters gathered on every rank for the probe's duration).
 At the end it prints a per-standard table and writes `mathcamps/summary.json`.
@@ -21,20 +26,23 @@ import time
 import warnings
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import lightning as L
 import torch
 from lightning.pytorch.strategies import FSDPStrategy
+from lightning.pytorch.utilities import rank_zero_info
 from rich.console import Console
 from rich.table import Table
 
-from mathcamps.generate import generate_distinct
 from mathcamps.problem import Problem, grade_order
 from mathcamps.templates import Style
 from probes import probe_wandb
-from probes.engine import Record, evaluate
+from probes.engine import Record
 from probes.probe_results import ProbeResult, measure, scalars
+from probes.problemset import ProblemSet
+from probes.protocol import Protocol, answer
+from probes.stats import check_alpha
 from trainers.hf import eval_mode
 
 
@@ -43,65 +51,95 @@ class MathCampsProbe(L.Callback):
 
     def __init__(
         self,
-        standards: list[str],
+        standards: list[str] | None = None,
         per_standard: int = 20,
         seed: int = 1_000_003,
         style: Style = "story",
         followups: bool = True,
-        prompt: Literal["chat", "paper", "plain"] = "chat",
-        max_new_tokens: int = 48,
+        problems: ProblemSet | None = None,
+        prompt: str = "auto",
+        fewshot_k: int = 3,
+        max_new_tokens: int = 512,
         batch_size: int = 64,
         every_n_steps: int | None = None,
         on_checkpoint: bool = True,
         time_budget_s: float | None = None,
         alpha: float = 0.05,
+        fdr: bool = True,
         learned_threshold: float = 0.5,
         sample_responses: int = 12,
     ) -> None:
         """
         Args:
-            standards: standard ids to probe.
-            per_standard: held-out original problems per standard (each with the follow-ups its standard has).
-            seed: seed of the probe set; training never sees these problems' symbolic structures.
-            style: "story" for word problems where a standard has them, "exercise" for bare arithmetic.
-            followups: also ask the follow-ups of correctly answered originals, in the same conversation.
-            prompt: "chat" (the model's chat template), "paper" (the published protocol) or "plain".
-            max_new_tokens: generation budget per answer.
+            standards: standard ids of a generated probe set (or set `problems` instead).
+            per_standard: with `standards`: held-out originals per standard (each with its follow-ups).
+            seed: with `standards`: seed of the generated probe set.
+            style: with `standards`: "story" for word problems where a standard has them, "exercise" for bare
+                arithmetic.
+            followups: with `standards`: also ask the follow-ups of correctly answered originals.
+            problems: the probe set (`probes.problemset.ProblemSet`): generated, published or a problem file.
+                Training never sees these problems' ids, statements or symbolic structures.
+            prompt: "auto" (paper when the tokenizer has its own chat template, else fewshot), "paper",
+                "fewshot", "chat", "plain", or a template file holding `{statement}`.
+            fewshot_k: worked examples per prompt with fewshot, none of them a probe problem.
+            max_new_tokens: generation budget per answer (step-by-step answers need hundreds).
             batch_size: prompts generated together.
             every_n_steps: also probe every N optimiser steps (None: only at checkpoints and the ends).
             on_checkpoint: probe whenever a checkpoint is saved.
-            time_budget_s: stop a probe's generation after this many seconds, scoring what was answered.
+            time_budget_s: stop a probe's generation after this many seconds, scoring what was answered (the
+                guard on a large max_new_tokens).
             alpha: significance level of the paired test that flags gains and regressions.
+            fdr: flag by Benjamini-Hochberg adjusted p-values across the standards (one probe tests many).
             learned_threshold: a standard counts as learned from the first probe at or above this accuracy.
             sample_responses: responses per probe shown in the W&B samples table.
         """
-        checks = {"per_standard": per_standard, "max_new_tokens": max_new_tokens, "batch_size": batch_size}
+        checks = {"per_standard": per_standard, "batch_size": batch_size}
         if every_n_steps is not None:
             checks["every_n_steps"] = every_n_steps
         for name, value in checks.items():
             if value < 1:
                 raise ValueError(f"MathCampsProbe.{name} must be >= 1, got {value}")
-        if not standards:
-            raise ValueError("MathCampsProbe.standards must name at least one standard, got []")
+        if problems is not None and standards is not None:
+            raise ValueError(f"set MathCampsProbe.problems or MathCampsProbe.standards, not both; got standards "
+                             f"{standards} and problems {problems}")
+        if problems is None:
+            if not standards:
+                raise ValueError(f"MathCampsProbe.standards must name at least one standard (or set problems), "
+                                 f"got {standards}")
+            problems = ProblemSet("generated", standards=list(standards), per_standard=per_standard, seed=seed,
+                                  style=style, followups=followups)
         if time_budget_s is not None and time_budget_s <= 0:
             raise ValueError(f"MathCampsProbe.time_budget_s must be > 0, got {time_budget_s}")
-        for name, value in (("alpha", alpha), ("learned_threshold", learned_threshold)):
-            if not 0 < value <= 1:
-                raise ValueError(f"MathCampsProbe.{name} must be in (0, 1], got {value}")
-        self.standards, self.per_standard, self.seed, self.followups = standards, per_standard, seed, followups
-        self.style = style
-        self.prompt, self.max_new_tokens, self.batch_size = prompt, max_new_tokens, batch_size
+        check_alpha(alpha, "MathCampsProbe.alpha")
+        if not 0 < learned_threshold <= 1:
+            raise ValueError(f"MathCampsProbe.learned_threshold must be in (0, 1], got {learned_threshold}")
+        try:
+            self.protocol = Protocol(prompt, fewshot_k, max_new_tokens)
+        except ValueError as error:
+            raise ValueError(f"MathCampsProbe: {error}") from None
+        self.problem_set, self.batch_size, self.fdr = problems, batch_size, fdr
         self.every_n_steps, self.on_checkpoint, self.time_budget_s = every_n_steps, on_checkpoint, time_budget_s
         self.alpha, self.learned_threshold, self.sample_responses = alpha, learned_threshold, sample_responses
         self.history: list[ProbeResult] = []
         self.baseline: list[Record] | None = None
+        self.chosen: dict[str, Any] | None = None
+        """The protocol as resolved for the model's tokenizer (`Protocol.describe`), from the first probe on."""
         self.fit_started = 0.0
         self._run_dir: Path | None = None
+        self._wandb_tables: dict[str, Any] = {}
 
     @cached_property
     def problems(self) -> list[Problem]:
-        """The probe set: per standard, `per_standard` originals with distinct structures, each with its follow-ups."""
-        return generate_distinct(self.standards, self.per_standard, self.seed, self.followups, self.style)
+        """The probe set: originals with their follow-ups, as `problem_set` gives them."""
+        return self.problem_set.load()
+
+    @property
+    def standards(self) -> list[str]:
+        return grade_order(p.standard for p in self.problems)
+
+    def held_out_problems(self) -> list[Problem]:
+        """What training must never see (`trainers.holdout.HoldsOut`): the whole probe set."""
+        return self.problems
 
     # -- when to probe -------------------------------------------------------------------------------------
 
@@ -147,7 +185,7 @@ class MathCampsProbe(L.Callback):
         started = time.perf_counter()
         records = self._gather(trainer, self._answer_shard(trainer, pl_module))
         result = measure(step, records, self.baseline, self.history[-1] if self.history else None, self.alpha,
-                         seconds=time.perf_counter() - started)
+                         seconds=time.perf_counter() - started, fdr=self.fdr)
         if self.baseline is None:
             self.baseline = records
         self.history.append(result)
@@ -169,6 +207,8 @@ class MathCampsProbe(L.Callback):
         mine = {p.id for p in originals[rank::world]}
         shard = [p for p in self.problems if p.id in mine or p.followup_to in mine]
         model, tokenizer = pl_module.model, trainer.datamodule.tokenizer
+        prompter = self.protocol.prompter(tokenizer, self.problems)  # the whole set: every shard asked alike
+        self._announce(trainer, tokenizer)
         records: list[Record] = []
         deadline = None if self.time_budget_s is None else time.perf_counter() + self.time_budget_s
         with _full_parameters(trainer), eval_mode(model):
@@ -182,9 +222,26 @@ class MathCampsProbe(L.Callback):
                 ids = {p.id for p in originals[start : start + step]} & mine
                 chunk = [p for p in shard if p.id in ids or p.followup_to in ids]
                 if chunk:
-                    records += evaluate(model, tokenizer, chunk, self.max_new_tokens, self.batch_size,
-                                        prompt=self.prompt, followups=self.followups)
+                    records += answer(model, tokenizer, chunk, self.protocol, self.batch_size, prompter)
         return records
+
+    def _announce(self, trainer: L.Trainer, tokenizer: Any) -> None:
+        """Say once which protocol was chosen, in the log, the loggers' hyperparameters and `protocol.json`."""
+        if self.chosen is not None:
+            return
+        self.chosen = {**self.protocol.describe(tokenizer), "problems": self.problem_set.describe()}
+        if not trainer.is_global_zero:
+            return
+        rank_zero_info(f"MathCampsProbe: prompt {self.chosen['prompt']!r} -> {self.chosen['chosen']} "
+                       f"({'own chat template' if self.chosen['own_chat_template'] else 'no chat template of its own'}"
+                       f"); problems: {self.chosen['problems']}")
+        (self.run_dir(trainer) / "protocol.json").write_text(json.dumps(self.chosen, indent=2))
+        for logger in trainer.loggers:
+            try:
+                logger.log_hyperparams({f"mathcamps/protocol/{k}": v for k, v in self.chosen.items()})
+            except Exception as error:  # noqa: BLE001 - a logger failing must never stop training
+                warnings.warn(f"MathCampsProbe: {type(logger).__name__} failed and was skipped: {error}",
+                              stacklevel=1)
 
     def _gather(self, trainer: L.Trainer, records: list[Record]) -> list[Record]:
         """All ranks' records, in probe-set order, on every rank."""
@@ -236,7 +293,8 @@ class MathCampsProbe(L.Callback):
         end = self.history[-1]
         probe_seconds = sum(h.seconds for h in self.history)
         wall = time.perf_counter() - self.fit_started if self.fit_started else None
-        report = {"threshold": self.learned_threshold, "alpha": self.alpha, "standards": rows,
+        report = {"threshold": self.learned_threshold, "alpha": self.alpha, "fdr": self.fdr,
+                  "protocol": self.chosen, "standards": rows,
                   "gains": end.gains, "regressions": end.regressions, "followups": end.followups,
                   "probe_seconds": probe_seconds, "fit_seconds": wall}
         path = self.run_dir(trainer) / "summary.json"

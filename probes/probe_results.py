@@ -13,7 +13,7 @@ from typing import Any
 from mathcamps.standards import get_standard
 from probes import metrics
 from probes.engine import Record
-from probes.stats import paired_test
+from probes.stats import compare_groups
 
 
 @dataclass
@@ -35,6 +35,12 @@ class ProbeResult:
     """`probes.metrics.followups` of the records, or None without follow-ups."""
     p_values: dict[str, float] = field(default_factory=dict)
     """Per standard: paired test of this probe against the baseline, on the same problems."""
+    q_values: dict[str, float] = field(default_factory=dict)
+    """Per standard: the p-value compared with alpha (Benjamini-Hochberg adjusted across standards with fdr)."""
+    mde: dict[str, float | None] = field(default_factory=dict)
+    """Per standard: the smallest change the paired test could flag at its n (None: none could)."""
+    format: dict[str, float] = field(default_factory=dict)
+    """Per standard: share of originals whose response had an extractable answer (format, apart from skill)."""
     gains: list[str] = field(default_factory=list)
     """Standards significantly better than at the baseline."""
     regressions: list[str] = field(default_factory=list)
@@ -59,11 +65,12 @@ def outcomes(records: list[Record]) -> dict[str, dict[str, bool]]:
 
 
 def measure(step: int, records: list[Record], baseline: list[Record] | None, previous: ProbeResult | None,
-            alpha: float, seconds: float = 0.0) -> ProbeResult:
+            alpha: float, seconds: float = 0.0, fdr: bool = True) -> ProbeResult:
     """The probe result of `records`, compared with the `baseline` probe's records on the same problems.
 
     A standard is a gain or a regression only when the paired test (exact McNemar on the problems both
-    probes answered) rejects "no change" at `alpha`: noise is not reported as a skill lost.
+    probes answered, `probes.stats.compare_groups`) rejects "no change" at `alpha`, after Benjamini-Hochberg
+    across the standards with `fdr`: noise is not reported as a skill lost.
     """
     now = outcomes(records)
     acc = {s: _mean(list(v.values())) for s, v in now.items()}
@@ -87,16 +94,20 @@ def measure(step: int, records: list[Record], baseline: list[Record] | None, pre
         followups=metrics.followups(records),
         seconds=seconds,
     )
+    for s in now:
+        asked = [r for r in first if r.standard == s and r.asked]
+        result.format[s] = sum(r.extracted is not None for r in asked) / len(asked) if asked else 0.0
+    pairs = {}
     for s, verdicts in now.items():
         shared = sorted(set(verdicts) & set(before.get(s, {})))
-        if not shared:
-            continue
-        test = paired_test([before[s][i] for i in shared], [verdicts[i] for i in shared])
-        result.p_values[s] = test.p_value
-        direction = test.direction(alpha)
-        if direction == "gain":
+        if shared:
+            pairs[s] = ([before[s][i] for i in shared], [verdicts[i] for i in shared])
+    for change in compare_groups(pairs, alpha, fdr=fdr):
+        s = change.group
+        result.p_values[s], result.q_values[s], result.mde[s] = change.test.p_value, change.q_value, change.mde
+        if change.direction == "gain":
             result.gains.append(s)
-        elif direction == "regression":
+        elif change.direction == "regression":
             result.regressions.append(s)
     return result
 
@@ -108,7 +119,14 @@ def scalars(result: ProbeResult) -> dict[str, float]:
     out |= {f"mathcamps/delta_prev/{s}": d for s, d in result.delta_prev.items()}
     out |= {f"mathcamps/grade/{g}": a for g, a in result.by_grade.items()}
     out |= {f"mathcamps/domain/{d}": a for d, a in result.by_domain.items()}
-    out |= {"mathcamps/acc": result.overall, "mathcamps/unextractable": result.unextractable,
+    out |= {f"mathcamps/p/{s}": v for s, v in result.p_values.items()}
+    out |= {f"mathcamps/q/{s}": v for s, v in result.q_values.items()}
+    out |= {f"mathcamps/mde/{s}": v for s, v in result.mde.items()}
+    out |= {f"mathcamps/significant/{s}": (1.0 if s in result.gains else -1.0 if s in result.regressions else 0.0)
+            for s in result.p_values}
+    out |= {f"mathcamps/format/{s}": v for s, v in result.format.items()}
+    out |= {"mathcamps/acc": result.overall, "mathcamps/format": 1.0 - result.unextractable,
+            "mathcamps/unextractable": result.unextractable,
             "mathcamps/gains": float(len(result.gains)), "mathcamps/regressions": float(len(result.regressions)),
             "mathcamps/probe_seconds": result.seconds}
     if result.followups is not None:

@@ -54,7 +54,7 @@ def _log_probe(logger: WandbLogger, probe: MathCampsProbe, result: ProbeResult, 
     import matplotlib.pyplot as plt
     import wandb
 
-    tables = probe.__dict__.setdefault("_wandb_tables", {})
+    tables = probe._wandb_tables
     if "standards" not in tables:
         # INCREMENTAL: each log adds this probe's rows, so earlier probes are never overwritten.
         tables["standards"] = wandb.Table(columns=STANDARD_COLUMNS, log_mode="INCREMENTAL")

@@ -1,12 +1,15 @@
 """Prompts: how a problem (and, for a follow-up, the dialogue before it) becomes the text a model continues.
 
-Three built-in formats, chosen with `--prompt`, and user templates (`--prompt-template FILE`):
+Four built-in formats, chosen with `--prompt` (or `auto`, see `probes.protocol`), and user templates:
 
 - `paper`: the published protocol (SPEC §4.1): a system message and one worked example, whose last line is
   `### Answer: <answer>`, then the problem; rendered with the tokenizer's chat template. The wording and the worked
   example here are our own.
 - `plain`: the same messages for base models, in the published completion format: one `|role| content` line per
   message followed by a line `@@@`, then `|assistant|`; generation stops at `@@@`.
+- `fewshot`: for base models: an instruction and k worked problems (given by the caller, none of them a probe
+  problem) as `Problem: ... / Solution: ...` blocks in a plain completion, then the problem and `Solution:`;
+  generation stops at the next `Problem:` line.
 - `chat`: the problem alone as a user turn, through the model's chat template (the format our fine-tuned
   models are trained on).
 - a template file: any text containing `{statement}`; the prompt is exactly that text with the statement put in.
@@ -24,10 +27,15 @@ from typing import Literal
 
 from transformers import PreTrainedTokenizerBase
 
-PromptName = Literal["paper", "chat", "plain"]
-PROMPTS: tuple[str, ...] = ("paper", "chat", "plain")
+PromptName = Literal["paper", "fewshot", "chat", "plain"]
+PROMPTS: tuple[str, ...] = ("paper", "fewshot", "chat", "plain")
 PLACEHOLDER = "{statement}"
 PLAIN_STOP = "@@@"
+FEWSHOT_STOP = "\nProblem:"
+FEWSHOT_INSTRUCTION = (
+    "Below are maths problems, each followed by a worked solution that reasons one step at a time and ends with "
+    "a line of the form ### Answer: <final answer>"
+)
 
 SYSTEM = (
     "You are a patient maths tutor. Work through the problem one step at a time and show your reasoning. "
@@ -67,6 +75,27 @@ def render_plain(messages: list[Message]) -> str:
     return "\n".join(lines) + "\n|assistant|"
 
 
+def render_fewshot(examples: tuple[Turn, ...], history: tuple[Turn, ...], statement: str) -> str:
+    """The few-shot completion: instruction, worked examples, earlier turns (the model's own responses), problem.
+
+    >>> text = render_fewshot((Turn("1 + 1?", "1 + 1 = 2\\n### Answer: 2"),), (), "2 + 2?")
+    >>> print(text.removeprefix(FEWSHOT_INSTRUCTION))
+    <BLANKLINE>
+    <BLANKLINE>
+    Problem: 1 + 1?
+    Solution: 1 + 1 = 2
+    ### Answer: 2
+    <BLANKLINE>
+    Problem: 2 + 2?
+    Solution:
+    """
+    blocks = [FEWSHOT_INSTRUCTION]
+    blocks += [f"Problem: {e.statement}\nSolution: {e.response}" for e in examples]
+    # A response was generated right after "Solution:", so it is put back exactly as generated.
+    blocks += [f"Problem: {t.statement}\nSolution:{t.response}" for t in history]
+    return "\n\n".join([*blocks, f"Problem: {statement}\nSolution:"])
+
+
 @dataclass(frozen=True)
 class Turn:
     """One earlier exchange of a dialogue: a problem statement and the model's response to it."""
@@ -83,8 +112,12 @@ class Prompter:
     tokenizer: PreTrainedTokenizerBase | None = None
     template: str | None = None
     default_stops: tuple[str, ...] = field(default=())
+    examples: tuple[Turn, ...] = ()
+    """`fewshot`: the worked problems shown before every problem."""
 
     def __call__(self, statement: str, history: tuple[Turn, ...] = ()) -> str:
+        if self.name == "fewshot":
+            return render_fewshot(self.examples, history, statement)
         if self.name == "template":
             assert self.template is not None
             text = ""
@@ -114,8 +147,11 @@ def load_template(path: str | Path) -> str:
 
 
 def make_prompter(name: PromptName, tokenizer: PreTrainedTokenizerBase | None = None,
-                  template: str | None = None) -> Prompter:
-    """The prompter for `--prompt NAME`, or for a template's text when `template` is given (it wins over `name`)."""
+                  template: str | None = None, examples: tuple[Turn, ...] = ()) -> Prompter:
+    """The prompter for `--prompt NAME`, or for a template's text when `template` is given (it wins over `name`).
+
+    `examples` are the worked problems of `fewshot` (see `probes.protocol.fewshot_examples`).
+    """
     if template is not None:
         if PLACEHOLDER not in template:
             raise PromptError(f"prompt template does not contain {PLACEHOLDER}: {template[:60]!r}")
@@ -124,6 +160,9 @@ def make_prompter(name: PromptName, tokenizer: PreTrainedTokenizerBase | None = 
         raise PromptError(f"--prompt must be one of {PROMPTS}, got {name!r}")
     if name == "plain":
         return Prompter("plain", default_stops=(PLAIN_STOP,))
+    if name == "fewshot":
+        return Prompter("fewshot", default_stops=(FEWSHOT_STOP,), examples=examples)
     if tokenizer is None or not getattr(tokenizer, "chat_template", None):
-        raise PromptError(f"--prompt {name} needs a tokenizer with a chat template; use --prompt plain for base models")
+        raise PromptError(f"--prompt {name} needs a tokenizer with a chat template, and this one has none; "
+                          "use --prompt fewshot (or auto) for base models")
     return Prompter(name, tokenizer=tokenizer)

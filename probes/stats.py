@@ -3,6 +3,10 @@
 A standard's accuracy before and after some training is measured on the *same* problems, so the right
 test looks only at the problems whose outcome changed (exact McNemar), or resamples problems as pairs
 (paired bootstrap). Treating the two accuracies as independent samples would call noise a lost skill.
+
+`compare_groups` is the one paired comparison the probe callback and `probes.analyze` both use: a test per
+group (standard or grade), Benjamini-Hochberg across the groups by default, and beside each p-value the
+minimum detectable change at that group's n.
 """
 
 from __future__ import annotations
@@ -117,6 +121,61 @@ def paired_test(before: Sequence[bool], after: Sequence[bool], method: str = "mc
     if method == "bootstrap":
         return paired_bootstrap(before, after, seed=seed)
     raise ValueError(f"paired test method must be 'mcnemar' or 'bootstrap', got {method!r}")
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> float:
+    """`alpha` if it is a usable significance level, in (0, 1); else a ValueError naming `name` and the value."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"{name} must be in (0, 1), got {alpha}")
+    return alpha
+
+
+def minimum_detectable_change(n: int, alpha: float = 0.05) -> float | None:
+    """The smallest change in accuracy the exact McNemar test can flag at `alpha` on `n` paired problems.
+
+    Even when every changed problem moves the same way, k changes are significant only once 2 / 2**k < alpha;
+    so a change smaller than k / n can never be significant here, and "no significant change" on few problems
+    says little. None when no change on n problems can be significant.
+
+    >>> minimum_detectable_change(20), minimum_detectable_change(100), minimum_detectable_change(5)
+    (0.3, 0.06, None)
+    """
+    check_alpha(alpha)
+    if n < 1:
+        raise ValueError(f"minimum_detectable_change needs n >= 1, got {n}")
+    k = max(1, math.ceil(math.log2(2 / alpha) + 1e-12))
+    while 2.0 * 0.5**k >= alpha:  # guard the float edge of the log
+        k += 1
+    return k / n if k <= n else None
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """One group's paired test, its adjusted p-value and flag, and the smallest change it could have flagged."""
+
+    group: str
+    test: PairedTest
+    q_value: float
+    """The p-value compared with alpha: Benjamini-Hochberg adjusted across the groups with `fdr`, else p."""
+    direction: str | None
+    """"gain" or "regression" when significant, else None."""
+    mde: float | None
+    """`minimum_detectable_change(test.n, alpha)`."""
+
+
+def compare_groups(pairs: dict[str, tuple[Sequence[bool], Sequence[bool]]], alpha: float = 0.05,
+                   method: str = "mcnemar", seed: int = 0, fdr: bool = True) -> list[GroupChange]:
+    """A paired test per group (before, after outcomes on the same problems), flagged at `alpha`, in input order.
+
+    >>> [c.direction for c in compare_groups({"a": ([False] * 8, [True] * 8), "b": ([True], [True])})]
+    ['gain', None]
+    """
+    check_alpha(alpha)
+    tests = {g: paired_test(before, after, method=method, seed=seed) for g, (before, after) in pairs.items()}
+    p = [t.p_value for t in tests.values()]
+    q = benjamini_hochberg(p) if fdr else p
+    return [GroupChange(g, t, qv, t.direction(alpha) if qv < alpha else None, minimum_detectable_change(t.n, alpha))
+            for (g, t), qv in zip(tests.items(), q, strict=True)]
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:

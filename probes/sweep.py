@@ -5,9 +5,15 @@
     python -m probes.analyze runs/sweeps/pythia-160m && python -m probes.report runs/sweeps/pythia-160m
 
 Checkpoints come from hub revisions, a glob of local HF model directories, or a training run's checkpoints.
+The problems (`problems:`, a `probes.problemset.ProblemSet`) and the protocol (`eval.prompt`, `eval.fewshot_k`,
+`eval.max_new_tokens`, a `probes.protocol.Protocol`) are read as the probe callback reads them, and answered
+through the same code, so a sweep of a run's checkpoints with the run's probe settings repeats its records.
 The sweep directory holds `sweep.json` (settings and checkpoints), `problems.jsonl` (the fixed problem set) and
-`results/<checkpoint>.jsonl`, appended and flushed after every batch: a rerun, an interrupted run or an extended
-sweep evaluates only the (checkpoint, problem) pairs it has no result for. Each finished checkpoint is logged to
+`results/<checkpoint>.jsonl`, appended and flushed after every record: a rerun, an interrupted run or an extended
+sweep evaluates only the (checkpoint, problem) pairs it has no result for. `--shard i/N` (0 <= i < N) evaluates
+a deterministic share of the (checkpoint, problem group) pairs into `results/<checkpoint>.shard-i-of-N.jsonl`,
+so N jobs (a SLURM array) fill the cache side by side; a run without `--shard` then merges them, evaluating
+only what no shard did. Each finished checkpoint is logged to
 W&B against `checkpoint/step`, so checkpoints may finish in any order.
 """
 
@@ -26,11 +32,13 @@ import torch
 from jsonargparse import ArgumentParser, set_parsing_settings
 from rich.console import Console
 
-from mathcamps.generate import generate_distinct
 from mathcamps.problem import Problem
-from mathcamps.templates import Style
-from probes import engine
-from trainers.hf import load_model, load_tokenizer
+from probes import protocol as protocols
+from probes.engine import Record
+from probes.problemset import ProblemSet
+from probes.protocol import Protocol
+from probes.sweep_cache import in_shard, merge_shards, parse_shard, problem_hash, read_cache, row_of
+from trainers.hf import load_model, load_tokenizer, use_training_template
 
 
 @dataclass
@@ -83,29 +91,26 @@ class RunCheckpoints:
 
 
 @dataclass
-class ProblemSet:
-    """The fixed problems every checkpoint answers."""
-
-    standards: list[str]
-    """Standard ids, e.g. [K.CC.C.7, 3.OA.C.7]."""
-    per_standard: int = 20
-    """Original problems per standard, no two sharing a symbolic structure."""
-    seed: int = 1_000_003
-    """Seed of the problem set; a run's probe seed and count give exactly the problems it held out."""
-    style: Style = "story"
-    """How problems read: "story" (word problems) or "exercise" (bare arithmetic, as the quickstart trains on)."""
-
-
-@dataclass
 class EvalSettings:
-    """How every checkpoint answers: greedy decoding through `probes.engine.evaluate`."""
+    """How every checkpoint answers: greedy decoding with a `probes.protocol.Protocol`, as the probe callback."""
 
-    max_new_tokens: int = 48
+    prompt: str = "auto"
+    """"auto" (paper with the model's own chat template, else fewshot), "paper", "fewshot", "chat", "plain" or a
+    template file."""
+    fewshot_k: int = 3
+    """Worked examples per prompt with fewshot, none of them a problem of the set."""
+    max_new_tokens: int = 512
     """Generation budget per answer; part of the results' identity (changing it needs a new out_dir)."""
+    stop_at_answer_line: bool = True
+    """End a response once its `### Answer:` line is complete."""
     batch_size: int = 32
-    """Prompts generated together; results are flushed after each batch."""
+    """Prompts generated together."""
     device: str = "cpu"
     """Torch device of the model, e.g. cuda."""
+
+    @property
+    def protocol(self) -> Protocol:
+        return Protocol(self.prompt, self.fewshot_k, self.max_new_tokens, self.stop_at_answer_line)
 
 
 @dataclass
@@ -138,15 +143,22 @@ class SweepConfig:
     """W&B logging; null for none."""
     name: str | None = None
     """Name of the sweep (default: out_dir's name)."""
+    shard: str | None = None
+    """"i/N": evaluate only share i (0 <= i < N) of the (checkpoint, problem) pairs; None for all (and merge)."""
 
     def __post_init__(self) -> None:
         errors = []
         if not (self.hub or self.local or self.runs):
             errors.append("no checkpoints: set at least one of hub, local or runs")
-        if not self.problems.standards:
-            errors.append("problems.standards must name at least one standard, got []")
-        if self.problems.per_standard < 1:
-            errors.append(f"problems.per_standard must be >= 1, got {self.problems.per_standard}")
+        if self.shard is not None:
+            try:
+                parse_shard(self.shard)
+            except ValueError as error:
+                errors.append(str(error))
+        try:
+            self.eval.protocol  # noqa: B018 - checks prompt and fewshot_k
+        except ValueError as error:
+            errors.append(f"eval: {error}")
         for key in ("max_new_tokens", "batch_size"):
             if getattr(self.eval, key) < 1:
                 errors.append(f"eval.{key} must be >= 1, got {getattr(self.eval, key)}")
@@ -163,18 +175,9 @@ class SweepConfig:
 
 
 def sweep_problems(spec: ProblemSet) -> list[Problem]:
-    """`per_standard` original problems per standard, no two sharing a symbolic structure.
-
-    The same draw as `probes.callback.MathCampsProbe.problems`, so a sweep with a run's probe settings evaluates
-    exactly the problems that run held out of training. Follow-ups are left out: the sweep asks originals only.
-    """
-    return generate_distinct(spec.standards, spec.per_standard, spec.seed, followups=False, style=spec.style)
-
-
-def problem_hash(p: Problem) -> str:
-    """Changes when anything that decides a problem's verdict changes, so a cached result is never stale."""
-    text = json.dumps([p.standard, p.statement, p.answer, p.type, p.followup_to])
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
+    """The problem set, with follow-ups where `spec` asks for them: `spec.load()`, as the probe callback loads it,
+    so a sweep with a run's probe settings evaluates exactly the problems that run held out of training."""
+    return spec.load()
 
 
 # -- the checkpoints -----------------------------------------------------------------------------------------
@@ -279,6 +282,7 @@ def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
         model, tokenizer = load_model(ckpt.model, ckpt.revision), load_tokenizer(ckpt.model, ckpt.revision)
     else:
         model, tokenizer = load_model(ckpt.base), load_tokenizer(ckpt.base)
+        use_training_template(tokenizer, ckpt.base)  # as `trainers.fit` did for the run
         state = torch.load(ckpt.model, map_location="cpu", weights_only=False)["state_dict"]
         # The LightningModule holds the HF model as `self.model`; its keys are the HF keys prefixed `model.`.
         weights = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
@@ -289,27 +293,10 @@ def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
 # -- the cache -----------------------------------------------------------------------------------------------
 
 
-def read_results(path: Path) -> dict[str, dict[str, Any]]:
-    """The cached rows of one checkpoint by problem id (later rows win); cuts off a line torn by a kill."""
-    if not path.exists():
-        return {}
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-        with open(path, "r+b") as f:
-            f.truncate(len(data))
-    rows = {}
-    for line in data.decode().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            rows[row["id"]] = row
-    return rows
-
-
 def _prepare_out_dir(cfg: SweepConfig, problems: list[Problem], checkpoints: list[Checkpoint]) -> Path:
     out = cfg.out_dir
     (out / "results").mkdir(parents=True, exist_ok=True)
-    settings = {"max_new_tokens": cfg.eval.max_new_tokens, "prompt": "chat"}
+    settings = asdict(cfg.eval.protocol)
     manifest_path = out / "sweep.json"
     known: list[dict[str, Any]] = []
     if manifest_path.exists():
@@ -348,6 +335,7 @@ class _Wandb:
     def log(self, ckpt: Checkpoint, rows: list[dict[str, Any]]) -> None:
         if self.run is None:
             return
+        rows = [r for r in rows if not r.get("turn")]  # accuracy over originals, as the probe's
         acc: dict[str, list[int]] = {}
         for r in rows:
             acc.setdefault(r["standard"], []).append(int(r["correct"]))
@@ -355,6 +343,8 @@ class _Wandb:
                                                                     for s, v in acc.items()}}
         metrics["mathcamps/acc"] = sum(int(r["correct"]) for r in rows) / len(rows)
         metrics["mathcamps/unextractable"] = sum(r.get("extracted") is None for r in rows) / len(rows)
+        metrics |= {f"mathcamps/format/{s}": sum(r.get("extracted") is not None for r in rows if r["standard"] == s)
+                    / len(v) for s, v in acc.items()}
         if ckpt.tokens is not None:
             metrics["checkpoint/tokens"] = ckpt.tokens
         try:
@@ -373,30 +363,42 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
     problems = sweep_problems(cfg.problems)
     checkpoints = resolve_checkpoints(cfg)
     out = _prepare_out_dir(cfg, problems, checkpoints)
-    logger = _Wandb(cfg.wandb, cfg, console) if cfg.wandb else None
-    console.print(f"sweep {out}: {len(checkpoints)} checkpoints x {len(problems)} problems")
+    shard = parse_shard(cfg.shard) if cfg.shard else None
+    logger = _Wandb(cfg.wandb, cfg, console) if cfg.wandb and shard is None else None
+    protocol = cfg.eval.protocol
+    console.print(f"sweep {out}: {len(checkpoints)} checkpoints x {len(problems)} problems "
+                  f"({cfg.problems.describe()}; prompt {protocol.prompt})" + (f", shard {cfg.shard}" if shard else ""))
     try:
         for ckpt in checkpoints:
-            path = out / "results" / f"{ckpt.key}.jsonl"
-            cached = read_results(path)
-            todo = [p for p in problems if cached.get(p.id, {}).get("hash") != problem_hash(p)]
+            done = read_cache(out, ckpt, problems)
+            mine = [p for p in problems if shard is None or in_shard(ckpt.key, p.followup_to or p.id, shard)]
+            todo = [p for p in mine if p.id not in done]
             if todo:
                 model, tokenizer = load_checkpoint(ckpt, cfg.eval.device)
-                with open(path, "a") as f:
-                    for start in range(0, len(todo), cfg.eval.batch_size):
-                        batch = todo[start : start + cfg.eval.batch_size]
-                        records = engine.evaluate(model, tokenizer, batch, cfg.eval.max_new_tokens,
-                                                  cfg.eval.batch_size)
-                        for p, r in zip(batch, records, strict=True):
-                            row = {"step": ckpt.step, "checkpoint": ckpt.name, **r.to_json(), "type": p.type,
-                                   "followup_to": p.followup_to, "hash": problem_hash(p)}
-                            f.write(json.dumps(row) + "\n")
-                            cached[p.id] = row
+                name = f"{ckpt.key}.shard-{shard[0]}-of-{shard[1]}.jsonl" if shard else f"{ckpt.key}.jsonl"
+                by_id = {p.id: p for p in problems}
+                with open(out / "results" / name, "a") as f:
+
+                    def write(record: Record) -> None:
+                        f.write(json.dumps(row_of(ckpt, by_id[record.id], record)) + "\n")
                         f.flush()
                         os.fsync(f.fileno())
+
+                    # The prompter sees the whole set, so a shard is asked exactly as the whole would be.
+                    prompter = protocol.prompter(tokenizer, problems)
+                    console.print(f"  {ckpt.name}: prompt {protocol.choose(tokenizer)}")
+                    with torch.no_grad():
+                        records = protocols.answer(model, tokenizer, mine, protocol, cfg.eval.batch_size, prompter,
+                                                   done, write)
+                    done |= {r.id: r for r in records}
                 del model
-            rows = [cached[p.id] for p in problems]
-            acc = sum(int(r["correct"]) for r in rows) / len(rows)
+            if shard is not None:
+                console.print(f"  {ckpt.name} (step {ckpt.step}): shard {cfg.shard}, {len(todo)} evaluated")
+                continue
+            merge_shards(out, ckpt, problems, done)
+            rows = [{**done[p.id].to_json()} for p in problems]
+            first = [r for r in rows if not r["turn"]]
+            acc = sum(int(r["correct"]) for r in first) / len(first)
             console.print(f"  {ckpt.name} (step {ckpt.step}): {acc:.1%} "
                           f"({'cached' if not todo else f'{len(todo)} evaluated'})")
             if logger:

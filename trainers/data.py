@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightning as L
 import torch
@@ -20,9 +20,9 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from mathcamps.generate import generate_problems
-from mathcamps.lang import structure_key
 from mathcamps.problem import Problem
 from mathcamps.templates import Style
+from trainers.holdout import HoldOut
 from trainers.module import IGNORE, NUM_TOKENS
 from trainers.sources import Messages, chat_messages, read_chat_jsonl, read_published
 
@@ -186,6 +186,7 @@ class MathCampsData(L.LightningDataModule):
         padding_free: bool = True,
         val_fraction: float = 0.0,
         style: Style = "story",
+        jsonl_overlap: Literal["drop", "report"] = "drop",
     ) -> None:
         """
         Args:
@@ -207,6 +208,8 @@ class MathCampsData(L.LightningDataModule):
                 restarting `position_ids` as separate sequences; training checks that at its first step.
             val_fraction: share of the conversations held out for validation (`val/loss`); 0 for none.
             style: "story" for word problems where a standard has them, "exercise" for bare arithmetic.
+            jsonl_overlap: a JSONL conversation sharing a 13-word span with a held-out (probe) statement is
+                dropped ("drop") or only counted ("report"); MathCAMPS problems that match one are always dropped.
         """
         super().__init__()
         if not (standards or jsonl or published):
@@ -220,8 +223,8 @@ class MathCampsData(L.LightningDataModule):
         self.jsonl, self.published = [Path(p) for p in jsonl or []], [Path(p) for p in published or []]
         self.batch_size, self.max_seq_len = batch_size, max_seq_len
         self.packing, self.padding_free, self.val_fraction = packing, padding_free, val_fraction
-        self.style = style
-        self.held_out: set[str] = set()
+        self.style, self.jsonl_overlap = style, jsonl_overlap
+        self.held_out = HoldOut()
         self.tokenizer: PreTrainedTokenizerBase | None = None
         self.train_examples: list[Example] = []
         self.val_examples: list[Example] = []
@@ -231,19 +234,31 @@ class MathCampsData(L.LightningDataModule):
     # -- sources -------------------------------------------------------------------------------------------
 
     def hold_out(self, problems: Iterable[Problem]) -> None:
-        """Never train on a structure of these problems (the probe's evaluation set)."""
-        self.held_out |= {structure_key(p.structure) for p in problems if p.structure}
+        """Never train on these problems (an evaluation set): not their ids, statements or structures."""
+        self.held_out.add(problems)
 
     def problems(self) -> list[Problem]:
-        """The MathCAMPS problems to train on (generated, then published), without held-out structures."""
+        """The MathCAMPS problems to train on (generated, then published), without held-out ones."""
         made = []
         if self.standards:
             made = generate_problems(self.standards, self.per_standard, self.seed, followups=False, style=self.style)
         made += [p for path in self.published for p in read_published(path)]
-        return [p for p in made if not p.structure or structure_key(p.structure) not in self.held_out]
+        self.held_out.dropped.update(id=0, text=0, structure=0)  # counts of the latest call
+        return self.held_out.keep_problems(made)
 
     def conversations(self) -> list[Messages]:
-        return [chat_messages(p) for p in self.problems()] + [c for path in self.jsonl for c in read_chat_jsonl(path)]
+        """Every training conversation, held-out problems left out (and counted in `held_out`)."""
+        chats = [c for path in self.jsonl for c in read_chat_jsonl(path)]
+        overlapping = [bool(self.held_out) and self.held_out.overlapping("\n".join(m["content"] for m in c))
+                       for c in chats]
+        self.held_out.overlaps = sum(overlapping)
+        if self.jsonl_overlap == "drop":
+            chats = [c for c, hit in zip(chats, overlapping, strict=True) if not hit]
+        return [chat_messages(p) for p in self.problems()] + chats
+
+    def held_out_report(self) -> str:
+        """How much training data the hold-out removed (after `conversations()`)."""
+        return self.held_out.report(self.jsonl_overlap == "drop")
 
     def corpus(self) -> list[str]:
         """Text to train a scratch tokenizer on."""
@@ -258,6 +273,8 @@ class MathCampsData(L.LightningDataModule):
         if self.tokenizer is None:
             raise RuntimeError("MathCampsData.set_tokenizer must be called before setup")
         conversations = self.conversations()
+        if self.held_out:
+            rank_zero_info(f"data: {self.held_out_report()}")
         order = list(range(len(conversations)))
         random.Random(self.seed).shuffle(order)
         n_val = max(1, round(self.val_fraction * len(order))) if self.val_fraction else 0

@@ -17,9 +17,9 @@ from typing import Any
 import torch
 from lightning.pytorch.cli import LightningCLI
 
-from probes.callback import MathCampsProbe
 from trainers.data import MathCampsData
-from trainers.hf import ModelNotFound, load_tokenizer
+from trainers.hf import ModelNotFound, load_tokenizer, use_training_template
+from trainers.holdout import HoldsOut
 from trainers.module import InstructionTuning, PackingUnsupported
 from trainers.scratch import save_scratch_model
 
@@ -70,14 +70,16 @@ def find_last_checkpoint(root: str | Path) -> Path | None:
 def prepare(module: InstructionTuning, data: MathCampsData, trainer) -> None:
     """Hold the probes' problems out of training, build a scratch model if asked, and share the tokenizer."""
     for callback in trainer.callbacks:
-        if isinstance(callback, MathCampsProbe):
-            data.hold_out(callback.problems)
+        if isinstance(callback, HoldsOut):
+            data.hold_out(callback.held_out_problems())
     if module.scratch is not None:
         if not (Path(module.model_name) / "config.json").exists():
             if trainer.is_global_zero:
                 save_scratch_model(module.model_name, data.corpus(), module.scratch)
             trainer.strategy.barrier("scratch model")
-    data.set_tokenizer(load_tokenizer(module.model_name, module.revision))
+    tokenizer = load_tokenizer(module.model_name, module.revision)
+    use_training_template(tokenizer, module.model_name)
+    data.set_tokenizer(tokenizer)
 
 
 def main(args: list[str] | None = None) -> FitCLI:

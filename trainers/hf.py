@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-# For base models, whose tokenizer has no chat template: plain markers, and the EOS after each reply so a
-# tuned model learns to stop (the probe prompts with the same template through the same tokenizer).
+# For training base models, whose tokenizer has no chat template: plain markers, and the EOS after each reply so
+# a tuned model learns to stop. Set only by `use_training_template`, which says so; never by loading.
 DEFAULT_CHAT_TEMPLATE = (
     "{% for m in messages %}"
     "{% if m['role'] == 'system' %}{{ m['content'] + '\\n\\n' }}"
@@ -38,6 +39,7 @@ def _not_found(name: str, revision: str | None, error: Exception) -> ModelNotFou
 
 
 def load_tokenizer(name: str, revision: str | None = None) -> PreTrainedTokenizerBase:
+    """The model's tokenizer as it was saved (its chat template, or none), with a pad token."""
     try:
         tokenizer = AutoTokenizer.from_pretrained(name, revision=revision)
     except (OSError, ValueError) as error:
@@ -47,9 +49,18 @@ def load_tokenizer(name: str, revision: str | None = None) -> PreTrainedTokenize
         tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.eos_token is None:
         raise ValueError(f"tokenizer of {name!r} has no EOS token, so a tuned model could not learn to stop")
-    if tokenizer.chat_template is None:
-        tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
     return tokenizer
+
+
+def use_training_template(tokenizer: PreTrainedTokenizerBase, name: str) -> bool:
+    """Give a tokenizer without a chat template `DEFAULT_CHAT_TEMPLATE`, to lay out training conversations, and
+    say so; returns whether it did. A probe with `prompt: auto` still treats such a model as a base model."""
+    if tokenizer.chat_template is not None:
+        return False
+    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
+    rank_zero_info(f"{name} has no chat template of its own: training conversations use trainers.hf."
+                   "DEFAULT_CHAT_TEMPLATE (### Question: / ### Answer: markers)")
+    return True
 
 
 def load_model(name: str, revision: str | None = None, load_in_4bit: bool = False) -> PreTrainedModel:

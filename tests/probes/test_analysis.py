@@ -98,7 +98,7 @@ def test_curriculum_order_gives_rho_one_and_reversed_gives_minus_one(tmp_path):
 
 
 def test_first_vs_last_comparison_flags_gains_only_where_significant(tmp_path):
-    study = analyse(load_series(write_run(tmp_path / "run", CURVES)), alpha=0.05)
+    study = analyse(load_series(write_run(tmp_path / "run", CURVES)), alpha=0.05, fdr=False)  # raw p-values
     changes = {c.standard: c for c in study.comparison.changes}
     # K.CC.C.7 goes 0/10 -> 10/10: ten gains, p = 2 / 2**10. 2.NBT.B.7 goes 0 -> 3/10: p = 2 / 2**3 = 0.25.
     assert changes["K.CC.C.7"].test.p_value == pytest.approx(2 / 2**10)
@@ -106,7 +106,7 @@ def test_first_vs_last_comparison_flags_gains_only_where_significant(tmp_path):
     # 3.OA.C.7 gains 6 of 10: p = 2 / 2**6 = 0.03125, significant at 0.05 and not at 0.02.
     assert changes["3.OA.C.7"].test.p_value == pytest.approx(2 / 2**6)
     assert study.comparison.improved == ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "3.OA.C.7"]
-    strict = analyse(study.series, alpha=0.02)
+    strict = analyse(study.series, alpha=0.02, fdr=False)
     assert strict.comparison.improved == ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5"]
     assert study.comparison.regressed == []
     # Pooled by grade, in grade order: grade K has 20 problems, 18 gained.
@@ -189,6 +189,6 @@ def test_false_discovery_control_drops_a_borderline_flag(tmp_path):
     series = load_series(write_run(tmp_path / "run", CURVES))
     # First vs last p-values: 2/1024, 2/256, 2/512, 2/128, 0.25, 2/64. At alpha 0.035 the raw 2/64 = 0.03125 is
     # flagged; adjusted it is 0.03125 * 6/5 = 0.0375 and is not.
-    assert "3.OA.C.7" in analyse(series, alpha=0.035).comparison.improved
-    strict = analyse(series, alpha=0.035, fdr=True).comparison
+    assert "3.OA.C.7" in analyse(series, alpha=0.035, fdr=False).comparison.improved
+    strict = analyse(series, alpha=0.035).comparison  # Benjamini-Hochberg is the default
     assert strict.improved == ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5"] and strict.fdr

@@ -71,7 +71,7 @@ def test_bad_prompts_are_refused_with_a_message(tmp_path, tok):
         load_template(tmp_path / "missing.txt")
     tok_without_template = AutoTokenizer.from_pretrained(tok.name_or_path)
     tok_without_template.chat_template = None
-    with pytest.raises(PromptError, match="--prompt plain"):
+    with pytest.raises(PromptError, match="--prompt fewshot"):
         make_prompter("paper", tok_without_template)
     with pytest.raises(PromptError, match="must be one of"):
         make_prompter("fancy", tok)

@@ -13,24 +13,24 @@ import pytest
 import torch
 import yaml
 
-import probes.engine
+import probes.protocol
 import probes.sweep
 from mathcamps.generate import generate_problems
 from probes.analysis import load_series
 from probes.callback import MathCampsProbe
-from probes.prompts import make_prompter
+from probes.prompts import PromptError, make_prompter
+from probes.protocol import Protocol
 from probes.sweep import (
     Checkpoint,
     RunCheckpoints,
     load_checkpoint,
     parse_config,
-    read_results,
     resolve_checkpoints,
     run_sweep,
     sweep_problems,
 )
+from probes.sweep_cache import read_results
 from tests import wandb_reader
-from trainers.hf import DEFAULT_CHAT_TEMPLATE
 from trainers.scratch import ScratchModel, build_model, train_tokenizer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def checkpoint_dirs(tmp_path_factory) -> dict[int, Path]:
 
 def write_config(path: Path, out_dir: Path, globs: list[str], wandb_dir: Path) -> Path:
     lines = [f"out_dir: {out_dir}", "problems:", f"  standards: {json.dumps(STANDARDS)}", "  per_standard: 3",
-             "  seed: 5", "local:"]
+             "  seed: 5", "  followups: false", "local:"]
     lines += [f"  - glob: '{g}'\n    step_pattern: 'step(\\d+)'" for g in globs]
     # batch_size 1 flushes after every problem, so the kill below lands between problems as well as checkpoints.
     lines += ["eval:", "  max_new_tokens: 24", "  batch_size: 1", "wandb:", "  mode: offline", f"  dir: {wandb_dir}"]
@@ -78,7 +78,7 @@ def test_sweep_configs_parse_and_pythia_lists_its_revisions(monkeypatch, tmp_pat
     quickstart = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
     probe_args = quickstart["trainer"]["callbacks"][1]["init_args"]
     probe = MathCampsProbe(**{k: probe_args[k] for k in ("standards", "per_standard", "seed", "style")})
-    assert [p.id for p in sweep_problems(scratch.problems)] == [p.id for p in probe.problems if not p.is_followup]
+    assert [p.id for p in sweep_problems(scratch.problems)] == [p.id for p in probe.problems]
 
 
 def test_config_errors_name_the_key(tmp_path, capsys):
@@ -135,13 +135,13 @@ def test_interrupted_sweep_resumes_and_redoes_nothing_finished(checkpoint_dirs, 
     finished_bytes = (out / "results" / f"{keys[30]}.jsonl").read_bytes()
 
     evaluated: list[tuple[str, str]] = []
-    real_evaluate = probes.engine.evaluate
+    real_answer = probes.protocol.answer
 
-    def counting_evaluate(model, tokenizer, problems, *args, **kwargs):
-        evaluated.extend((Path(model.name_or_path).name, p.id) for p in problems)
-        return real_evaluate(model, tokenizer, problems, *args, **kwargs)
+    def counting_evaluate(model, tokenizer, problems, protocol, batch_size, prompter, done, on_record):
+        evaluated.extend((Path(model.name_or_path).name, p.id) for p in problems if p.id not in done)
+        return real_answer(model, tokenizer, problems, protocol, batch_size, prompter, done, on_record)
 
-    monkeypatch.setattr(probes.engine, "evaluate", counting_evaluate)
+    monkeypatch.setattr(probes.protocol, "answer", counting_evaluate)
     resumed = parse_config(["--config", str(config), "--wandb.dir", str(tmp_path / "wandb-resumed")])
     run_sweep(resumed)
 
@@ -177,7 +177,7 @@ def test_interrupted_sweep_resumes_and_redoes_nothing_finished(checkpoint_dirs, 
     monkeypatch.setattr(probes.sweep, "load_checkpoint", no_loading)
     run_sweep(parse_config(["--config", str(config), "--wandb", "null"]))
     monkeypatch.undo()
-    monkeypatch.setattr(probes.engine, "evaluate", counting_evaluate)
+    monkeypatch.setattr(probes.protocol, "answer", counting_evaluate)
     evaluated.clear()
     extended = write_config(tmp_path / "extended.yaml", out, [f"{root}/ckpt-step*"], tmp_path / "wandb-ext")
     run_sweep(parse_config(["--config", str(extended), "--wandb", "null"]))
@@ -224,7 +224,7 @@ def test_lightning_checkpoints_load_into_the_runs_base_model(checkpoint_dirs, tm
     assert RunCheckpoints(str(run)).base_model is None
 
 
-def test_a_base_model_without_chat_template_gets_the_default_one(checkpoint_dirs, tmp_path):
+def test_a_base_model_without_chat_template_gets_fewshot_and_no_template(checkpoint_dirs, tmp_path):
     from transformers import AutoTokenizer
 
     plain = tmp_path / "base"
@@ -235,9 +235,14 @@ def test_a_base_model_without_chat_template_gets_the_default_one(checkpoint_dirs
     tokenizer.save_pretrained(plain)
     assert AutoTokenizer.from_pretrained(plain).chat_template is None
     _, loaded = load_checkpoint(Checkpoint("base", 0, str(plain)), "cpu")
-    assert loaded.chat_template == DEFAULT_CHAT_TEMPLATE  # set by trainers.hf.load_tokenizer, as in training
-    prompt = make_prompter("chat", loaded)("What is 2 + 3?")
-    assert "What is 2 + 3?" in prompt
+    assert loaded.chat_template is None  # nothing swapped in
+    problems = sweep_problems(parse_config(["--config", str(write_config(tmp_path / "c.yaml", tmp_path / "o",
+                                                                          [str(plain)], tmp_path))]).problems)
+    assert Protocol().choose(loaded) == "fewshot"
+    prompt = Protocol().prompter(loaded, problems)("What is 2 + 3?")
+    assert prompt.endswith("Problem: What is 2 + 3?\nSolution:")
+    with pytest.raises(PromptError, match="has none; use --prompt fewshot"):
+        make_prompter("chat", loaded)
 
 
 def test_a_runs_relative_base_model_resolves_where_training_ran(checkpoint_dirs, tmp_path, monkeypatch):
