@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mathcamps.problem import GRADES, ORIGINAL, grade_of, grade_order
-from probes.stats import Correlation, PairedTest, compare_groups, spearman
+from probes.stats import Correlation, PairedTest, check_alpha, compare_groups, spearman
 
 # -- reading -------------------------------------------------------------------------------------------------
 
@@ -296,6 +296,7 @@ def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, me
     The same comparison as the probe callback's (`probes.stats.compare_groups`): with `fdr` (the default), a
     standard is flagged when its Benjamini-Hochberg adjusted p-value is below `alpha`.
     """
+    check_alpha(alpha)
     shared = sorted(set(o.id for o in before.originals()) & set(o.id for o in after.originals()))
     if not shared:
         raise ValueError(f"{before_name or before.label} and {after_name or after.label} share no problem ids; "

@@ -183,6 +183,7 @@ class MathCampsProbe(L.Callback):
         if self.history and self.history[-1].step == step:
             return None
         started = time.perf_counter()
+        self._announce(trainer, trainer.datamodule.tokenizer)
         records = self._gather(trainer, self._answer_shard(trainer, pl_module))
         result = measure(step, records, self.baseline, self.history[-1] if self.history else None, self.alpha,
                          seconds=time.perf_counter() - started, fdr=self.fdr)
@@ -208,7 +209,6 @@ class MathCampsProbe(L.Callback):
         shard = [p for p in self.problems if p.id in mine or p.followup_to in mine]
         model, tokenizer = pl_module.model, trainer.datamodule.tokenizer
         prompter = self.protocol.prompter(tokenizer, self.problems)  # the whole set: every shard asked alike
-        self._announce(trainer, tokenizer)
         records: list[Record] = []
         deadline = None if self.time_budget_s is None else time.perf_counter() + self.time_budget_s
         with _full_parameters(trainer), eval_mode(model):

@@ -3,6 +3,12 @@
     python -m probes.evaluate --model runs/quickstart/model --generate K.OA.A.5,3.OA.C.7:20:0 --out runs/eval
     python -m probes.evaluate --model EleutherAI/pythia-160m --revision step143000 --data test.jsonl \
         --prompt plain --max-new-tokens 400 --out runs/pythia-143000
+    python -m probes.evaluate --model Qwen/Qwen2.5-0.5B-Instruct --out runs/qwen \
+        --problems '{source: published, path: data/mathcamps-v1, per_standard: 20, seed: 0}'
+
+`--problems` takes the same problem-set block as the probe callback's `problems:` (a YAML file or an inline
+mapping, `probes.problemset`), and `--prompt` the same protocol (`auto`: paper when the model's tokenizer has a
+chat template of its own, fewshot when not; `probes.protocol`), so a checkpoint scores here as the probe scored it.
 
 Writes to `--out`: `run.json` (the arguments that decide the results), `responses.jsonl` (one row per problem
 and turn, appended and flushed as each finishes) and `summary.json` (schema in `probes.metrics`, plus `run`).
@@ -18,6 +24,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +38,9 @@ from mathcamps.problem import Problem
 from probes import metrics
 from probes.backends import GenerationSettings
 from probes.engine import Record, run, select
-from probes.prompts import PROMPTS, load_template, make_prompter
+from probes.problemset import ProblemSet, parse_problem_set
+from probes.prompts import PROMPTS, load_template
+from probes.protocol import Protocol
 
 RESPONSES, SUMMARY, RUN = "responses.jsonl", "summary.json", "run.json"
 
@@ -66,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="problems as .jsonl/.json (ours or the published files)")
     src.add_argument("--generate", metavar="STANDARDS:N:SEED", help="generate N originals per standard")
+    src.add_argument("--problems", metavar="SPEC", help="a problem-set spec, as the probe's `problems:` block: a YAML "
+                                                        "file or an inline mapping, e.g. '{source: published}'")
     p.add_argument("--out", required=True, help="output directory (created; an existing run there is resumed)")
     p.add_argument("--backend", choices=("hf", "vllm"), default="hf")
     p.add_argument("--batch-size", type=int, default=16)
@@ -73,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="at most this many originals per standard")
     p.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
     p.add_argument("--device", default="auto", help="torch device for the HF backend (auto: cuda if present)")
-    p.add_argument("--prompt", choices=PROMPTS, default="paper")
+    p.add_argument("--prompt", choices=("auto", *PROMPTS), default="auto",
+                   help="auto: paper with the model's own chat template, fewshot without one (default)")
+    p.add_argument("--fewshot-k", type=int, default=3, help="worked examples per prompt with --prompt fewshot")
     p.add_argument("--prompt-template", metavar="FILE", help="text file with {statement}; overrides --prompt")
     p.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
     p.add_argument("--stop-at-answer-line", action=argparse.BooleanOptionalAction, default=True,
@@ -86,9 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _identity(args: argparse.Namespace, template: str | None) -> dict[str, Any]:
+def _identity(args: argparse.Namespace, template: str | None, spec: ProblemSet | None = None) -> dict[str, Any]:
     """The arguments that decide the results; a resumed run must match them."""
     return {
+        "problems": None if spec is None else asdict(spec), "fewshot_k": args.fewshot_k,
         "model": args.model, "revision": args.revision,
         "data": str(Path(args.data).resolve()) if args.data else None,
         "data_sha256": hashlib.sha256(Path(args.data).read_bytes()).hexdigest() if args.data else None,
@@ -105,7 +119,8 @@ def _check_run(out: Path, identity: dict[str, Any]) -> None:
     path = out / RUN
     if path.exists():
         before = json.loads(path.read_text())
-        diff = sorted(k for k in identity.keys() | before.keys() if before.get(k) != identity.get(k))
+        keys = (identity.keys() | before.keys()) - {"chosen"}  # what the protocol chose follows from the rest
+        diff = sorted(k for k in keys if before.get(k) != identity.get(k))
         if diff:
             changes = ", ".join(f"{k}: {before.get(k)!r} -> {identity.get(k)!r}" for k in diff)
             raise RunMismatch(f"{out} holds a run with other arguments ({changes}); use another --out")
@@ -171,10 +186,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.draft_tokens < 0:
             raise ValueError(f"--draft-tokens must be >= 0, got {args.draft_tokens}")
         template = load_template(args.prompt_template) if args.prompt_template else None
-        problems = read_problems(args.data) if args.data else generate_set(*parse_generate(args.generate))
+        spec = parse_problem_set(args.problems) if args.problems else None
+        if spec is not None:
+            problems = spec.load()
+        elif args.data:
+            problems = read_problems(args.data)
+        else:
+            problems = generate_set(*parse_generate(args.generate))
         problems = select(problems, args.limit, args.followups)
         out = Path(args.out)
-        _check_run(out, _identity(args, template))
+        identity = _identity(args, template, spec)
+        _check_run(out, identity)
+        protocol = Protocol(args.prompt_template or args.prompt, args.fewshot_k, args.max_new_tokens,
+                            args.stop_at_answer_line)
         settings = GenerationSettings(args.max_new_tokens, tuple(args.stop), args.stop_at_answer_line)
         if args.backend == "vllm":
             from probes.backends.vllm import VLLMBackend
@@ -187,11 +211,12 @@ def main(argv: list[str] | None = None) -> int:
             backend = load_hf_backend(args.model, settings, args.revision, args.batch_size, args.dtype, args.device,
                                       args.draft_tokens)
             tokenizer = backend.tokenizer
-        prompter = make_prompter(args.prompt, tokenizer, template)
-        if prompter.default_stops and not args.stop:
-            backend.settings = GenerationSettings(args.max_new_tokens, prompter.default_stops, args.stop_at_answer_line)
+        prompter = protocol.prompter(tokenizer, problems)
+        backend.settings = protocol.settings(prompter, tuple(args.stop))
+        identity["chosen"] = protocol.describe(tokenizer)
+        console.print(f"prompt {args.prompt_template or args.prompt!r} -> {identity['chosen']['chosen']}")
         out.mkdir(parents=True, exist_ok=True)
-        (out / RUN).write_text(json.dumps(_identity(args, template), indent=2) + "\n")
+        (out / RUN).write_text(json.dumps(identity, indent=2) + "\n")
     except (ValueError, RuntimeError, OSError) as err:  # ModelNotFound, ProblemFileError, PromptError, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -212,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         records = run(backend, prompter, problems, done, write)
     elapsed = time.perf_counter() - start
 
-    summary = {"run": _identity(args, template), **metrics.summary(records)}
+    summary = {"run": identity, **metrics.summary(records)}
     (out / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
     print_table(Console(), summary, f"MathCAMPS: {args.model}")
     console.print(f"{todo} new of {len(records)} records in {elapsed:.1f}s; wrote {out / RESPONSES}, {out / SUMMARY}")

@@ -10,6 +10,7 @@ import yaml
 
 from mathcamps.lang import structure_key
 from probes.callback import MathCampsProbe
+from probes.problemset import ProblemSet
 from tests import wandb_reader
 from tests.conftest import QUICK_STANDARDS
 from tests.trainers.test_fit_quickstart import shortened_quickstart
@@ -120,12 +121,17 @@ def test_a_failing_wandb_never_stops_training(tmp_path, monkeypatch):
 @pytest.mark.parametrize("bad, message", [
     ({"per_standard": 0}, "MathCampsProbe.per_standard must be >= 1, got 0"),
     ({"every_n_steps": 0}, "MathCampsProbe.every_n_steps must be >= 1, got 0"),
-    ({"alpha": 0}, r"MathCampsProbe.alpha must be in \(0, 1\], got 0"),
+    ({"alpha": 0}, r"MathCampsProbe.alpha must be in \(0, 1\), got 0"),
+    ({"alpha": 1}, r"MathCampsProbe.alpha must be in \(0, 1\), got 1"),
+    ({"prompt": "fancy"}, "MathCampsProbe: prompt must be one of"),
+    ({"standards": None}, "MathCampsProbe.standards must name at least one standard"),
     ({"time_budget_s": -1}, "MathCampsProbe.time_budget_s must be > 0, got -1"),
 ])
 def test_bad_arguments_name_the_key_and_value(bad, message):
     with pytest.raises(ValueError, match=message):
-        MathCampsProbe(["K.CC.C.7"], **bad)
+        MathCampsProbe(**{"standards": ["K.CC.C.7"], **bad})
+    with pytest.raises(ValueError, match="set MathCampsProbe.problems or MathCampsProbe.standards, not both"):
+        MathCampsProbe(["K.CC.C.7"], problems=ProblemSet(standards=["K.CC.C.7"]))
 
 
 class _FakeTrainer:

@@ -125,3 +125,77 @@ def test_benjamini_hochberg_known_answer_and_bounds():
     # A smaller p-value never gets a larger adjusted one, and nothing exceeds 1 when n / rank inflates it.
     assert benjamini_hochberg([0.9, 0.8]) == pytest.approx([0.9, 0.9])
     assert benjamini_hochberg([]) == []
+
+
+# -- the one paired comparison: table-driven against scipy ---------------------------------------------------
+
+
+def _outcomes(gains: int, losses: int, right: int, wrong: int) -> tuple[list[bool], list[bool]]:
+    before = [False] * gains + [True] * losses + [True] * right + [False] * wrong
+    after = [True] * gains + [False] * losses + [True] * right + [False] * wrong
+    return before, after
+
+
+@pytest.mark.parametrize("gains, losses, right, wrong", [
+    (0, 0, 5, 5), (1, 0, 10, 9), (6, 0, 7, 7), (3, 9, 4, 4), (10, 10, 0, 0), (2, 5, 13, 10), (17, 1, 1, 1),
+])
+def test_mcnemar_matches_scipy_binomtest_on_the_discordant_pairs(gains, losses, right, wrong):
+    t = mcnemar_exact(*_outcomes(gains, losses, right, wrong))
+    expected = 1.0 if gains + losses == 0 else scipy_stats.binomtest(gains, gains + losses, 0.5).pvalue
+    assert (t.gains, t.losses, t.n) == (gains, losses, gains + losses + right + wrong)
+    assert t.p_value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("p_values", [
+    [0.01, 0.04, 0.03, 0.5], [0.001, 0.2, 0.2, 0.2, 0.9], [0.049], [0.5, 0.01, 0.011, 0.012, 0.3, 0.04, 1.0],
+])
+def test_benjamini_hochberg_matches_scipy(p_values):
+    from probes.stats import benjamini_hochberg
+
+    expected = scipy_stats.false_discovery_control(p_values, method="bh")
+    assert benjamini_hochberg(p_values) == pytest.approx(list(expected))
+
+
+@pytest.mark.parametrize("n, alpha", [(1, 0.05), (5, 0.05), (6, 0.05), (20, 0.05), (20, 0.01), (100, 0.05),
+                                      (40, 0.001), (12, 0.2)])
+def test_minimum_detectable_change_is_the_smallest_change_scipy_calls_significant(n, alpha):
+    from probes.stats import minimum_detectable_change
+
+    # Brute force: the fewest one-way changes k (k gains, no losses) whose exact two-sided p is below alpha.
+    k = next((k for k in range(1, n + 1) if scipy_stats.binomtest(k, k, 0.5).pvalue < alpha), None)
+    assert minimum_detectable_change(n, alpha) == (None if k is None else pytest.approx(k / n))
+
+
+def test_compare_groups_flags_by_adjusted_p_and_reports_the_detectable_change():
+    from probes.stats import compare_groups
+
+    pairs = {"a": _outcomes(10, 0, 5, 5), "b": _outcomes(6, 0, 7, 7), "c": _outcomes(1, 1, 9, 9),
+             "d": _outcomes(0, 7, 6, 7)}
+    raw = {c.group: c for c in compare_groups(pairs, alpha=0.05, fdr=False)}
+    adjusted = {c.group: c for c in compare_groups(pairs, alpha=0.05)}
+    p = [raw[g].test.p_value for g in "abcd"]
+    q = scipy_stats.false_discovery_control(p, method="bh")
+    assert [adjusted[g].q_value for g in "abcd"] == pytest.approx(list(q))
+    assert [raw[g].q_value for g in "abcd"] == pytest.approx(p)
+    assert {g: c.direction for g, c in raw.items()} == {"a": "gain", "b": "gain", "c": None, "d": "regression"}
+    # At 0.05 the correction changes nothing here: b's p = 2/64 becomes q = 2/64 * 4/3 = 0.042, still below.
+    assert {g: c.direction for g, c in adjusted.items()} == {"a": "gain", "b": "gain", "c": None, "d": "regression"}
+    # At 0.035 it does: b's raw p = 0.031 would be flagged, its q = 0.042 is not; d's q = 2/128 * 4/2 = 0.031 is.
+    assert raw["b"].test.p_value < 0.035
+    strict = {c.group: c.direction for c in compare_groups(pairs, alpha=0.035)}
+    assert strict == {"a": "gain", "b": None, "c": None, "d": "regression"}
+    assert adjusted["a"].mde == pytest.approx(6 / 20) and adjusted["c"].mde == pytest.approx(6 / 20)
+
+
+@pytest.mark.parametrize("alpha", [0, 1, -0.1, 1.5])
+def test_alpha_range_is_checked_in_one_place(alpha):
+    from probes.analysis import Snapshot, compare_snapshots
+    from probes.stats import check_alpha, compare_groups
+
+    with pytest.raises(ValueError, match=rf"alpha must be in \(0, 1\), got {alpha}"):
+        check_alpha(alpha)
+    with pytest.raises(ValueError, match=r"must be in \(0, 1\)"):
+        compare_groups({"a": ([True], [False])}, alpha=alpha)
+    snap = Snapshot(0, "s", {})
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        compare_snapshots(snap, snap, alpha=alpha)

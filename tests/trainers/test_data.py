@@ -11,7 +11,7 @@ from mathcamps.lang import structure_key
 from tests.conftest import QUICK_STANDARDS
 from tests.reference import reference_dir
 from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, fit_rows, pack, shuffled_batches
-from trainers.hf import DEFAULT_CHAT_TEMPLATE, load_tokenizer
+from trainers.hf import DEFAULT_CHAT_TEMPLATE, load_tokenizer, use_training_template
 from trainers.sources import DataFileError, chat_messages, read_chat_jsonl, read_published
 
 
@@ -146,13 +146,15 @@ def test_a_data_module_needs_a_source():
 # -- chat template, labels, EOS ------------------------------------------------------------------------------
 
 
-def test_a_base_tokenizer_without_chat_template_gets_the_default(tmp_path, tiny_model_dir):
+def test_a_base_tokenizer_gets_the_default_template_for_training_only_when_asked(tmp_path, tiny_model_dir):
     base = AutoTokenizer.from_pretrained(tiny_model_dir)
     base.chat_template = None
     base.save_pretrained(tmp_path / "base")
     (tmp_path / "base" / "chat_template.jinja").unlink(missing_ok=True)
     tokenizer = load_tokenizer(str(tmp_path / "base"))
-    assert tokenizer.chat_template == DEFAULT_CHAT_TEMPLATE
+    assert tokenizer.chat_template is None  # loading never swaps a template in
+    assert use_training_template(tokenizer, "base") and tokenizer.chat_template == DEFAULT_CHAT_TEMPLATE
+    assert not use_training_template(load_tokenizer(str(tiny_model_dir)), "tiny")  # its own template is kept
     messages = [{"role": "user", "content": "1 + 1"}, {"role": "assistant", "content": "2"}]
     example = encode_example(tokenizer, messages)
     assert example["input_ids"][-1] == tokenizer.eos_token_id and example["labels"][-1] == tokenizer.eos_token_id
