@@ -284,7 +284,9 @@ class MathCampsProbe(L.Callback):
         for s in grade_order(self.standards):
             learned = next((h.step for h in self.history if h.acc.get(s, 0.0) >= self.learned_threshold), None)
             rows.append({"standard": s, "start": start.acc[s], "end": end.acc[s], "change": end.delta[s],
-                         "p_value": end.p_values.get(s), "learned_at_step": learned,
+                         "p_value": end.p_values.get(s), "q_value": end.q_values.get(s), "mde": end.mde.get(s),
+                         "format_start": start.format.get(s), "format_end": end.format.get(s),
+                         "learned_at_step": learned,
                          "significant": "gain" if s in end.gains else "regression" if s in end.regressions else None})
         return rows
 
@@ -303,17 +305,23 @@ class MathCampsProbe(L.Callback):
 
         table = Table(title=f"MathCAMPS probe: {sum(not p.is_followup for p in self.problems)} held-out problems, "
                             f"{len(self.history)} probes")
-        for column in ("standard", "start", "end", "change", "p", f"reached {self.learned_threshold:.0%} at step"):
+        for column in ("standard", "start", "end", "change", "p", "min. detectable", "format",
+                       f"reached {self.learned_threshold:.0%} at step"):
             table.add_column(column, justify="left" if column == "standard" else "right")
         for r in rows:
             learned = "never" if r["learned_at_step"] is None else str(r["learned_at_step"])
             p = "" if r["p_value"] is None else f"{r['p_value']:.3f}"
-            table.add_row(r["standard"], f"{r['start']:.0%}", f"{r['end']:.0%}", f"{r['change']:+.0%}", p, learned)
+            mde = "" if r["p_value"] is None else "none" if r["mde"] is None else f"{r['mde']:.0%}"
+            fmt = "" if r["format_end"] is None else f"{r['format_start']:.0%}->{r['format_end']:.0%}"
+            table.add_row(r["standard"], f"{r['start']:.0%}", f"{r['end']:.0%}", f"{r['change']:+.0%}", p, mde, fmt,
+                          learned)
         console = Console()
         console.print(table)
         if wall:
             console.print(f"probing took {probe_seconds:.0f} s of {wall:.0f} s training ({probe_seconds / wall:.0%})")
-        console.print(f"significant gains: {', '.join(end.gains) or 'none'}; "
+        console.print(f"protocol: {(self.chosen or {}).get('chosen')}; flags at alpha {self.alpha}"
+                      f"{', Benjamini-Hochberg across standards' if self.fdr else ''}; significant gains: "
+                      f"{', '.join(end.gains) or 'none'}; "
                       f"regressions: {', '.join(end.regressions) or 'none'}")
         console.print(f"wrote {path}")
 
