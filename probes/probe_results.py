@@ -39,6 +39,10 @@ class ProbeResult:
     """Per standard: the p-value compared with alpha (Benjamini-Hochberg adjusted across standards with fdr)."""
     mde: dict[str, float | None] = field(default_factory=dict)
     """Per standard: the smallest change the paired test could flag at its n (None: none could)."""
+    grade_p_values: dict[str, float] = field(default_factory=dict)
+    """Per grade: the paired test against the baseline on the grade's problems pooled (BH across grades)."""
+    grade_changes: dict[str, int] = field(default_factory=dict)
+    """Per grade: +1 a significant gain, -1 a significant regression, 0 neither."""
     format: dict[str, float] = field(default_factory=dict)
     """Per standard: share of originals whose response had an extractable answer (format, apart from skill)."""
     gains: list[str] = field(default_factory=list)
@@ -102,6 +106,14 @@ def measure(step: int, records: list[Record], baseline: list[Record] | None, pre
         shared = sorted(set(verdicts) & set(before.get(s, {})))
         if shared:
             pairs[s] = ([before[s][i] for i in shared], [verdicts[i] for i in shared])
+    by_grade: dict[str, tuple[list[bool], list[bool]]] = {}
+    for s, (b, a) in pairs.items():
+        pooled = by_grade.setdefault(get_standard(s).grade, ([], []))
+        pooled[0].extend(b)
+        pooled[1].extend(a)
+    for change in compare_groups(by_grade, alpha, fdr=fdr):
+        result.grade_p_values[change.group] = change.test.p_value
+        result.grade_changes[change.group] = {"gain": 1, "regression": -1}.get(change.direction or "", 0)
     for change in compare_groups(pairs, alpha, fdr=fdr):
         s = change.group
         result.p_values[s], result.q_values[s], result.mde[s] = change.test.p_value, change.q_value, change.mde
@@ -125,6 +137,8 @@ def scalars(result: ProbeResult) -> dict[str, float]:
     out |= {f"mathcamps/significant/{s}": (1.0 if s in result.gains else -1.0 if s in result.regressions else 0.0)
             for s in result.p_values}
     out |= {f"mathcamps/format/{s}": v for s, v in result.format.items()}
+    out |= {f"mathcamps/grade_p/{g}": v for g, v in result.grade_p_values.items()}
+    out |= {f"mathcamps/grade_significant/{g}": v for g, v in result.grade_changes.items()}
     out |= {"mathcamps/acc": result.overall, "mathcamps/format": 1.0 - result.unextractable,
             "mathcamps/unextractable": result.unextractable,
             "mathcamps/gains": float(len(result.gains)), "mathcamps/regressions": float(len(result.regressions)),

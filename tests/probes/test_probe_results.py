@@ -58,3 +58,26 @@ def test_change_since_previous_probe_and_aggregates():
     keys = scalars(now)
     assert keys["mathcamps/acc/K.OA.A.5"] == 1.0 and keys["mathcamps/delta/1.OA.A.1"] == pytest.approx(0.2)
     assert keys["mathcamps/gains"] == 1.0 and keys["mathcamps/regressions"] == 0.0
+
+
+def test_the_probe_corrects_for_many_standards_and_logs_p_values_flags_mde_and_format():
+    # Four standards of 20: one clear gain (10 of 20), one borderline gain (6 of 20, p = 2/64 = 0.031).
+    base = [r for s in ("K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "3.OA.C.7") for r in records(s, [False] * 20)]
+    now = (records("K.OA.A.5", [True] * 10 + [False] * 10) + records("1.OA.A.1", [True] * 6 + [False] * 14)
+           + records("2.NBT.B.5", [False] * 20) + records("3.OA.C.7", [False] * 20))
+    raw = measure(1, now, base, None, alpha=0.035, fdr=False)
+    corrected = measure(1, now, base, None, alpha=0.035)  # Benjamini-Hochberg is the default
+    assert raw.gains == ["K.OA.A.5", "1.OA.A.1"]
+    assert corrected.gains == ["K.OA.A.5"]  # 0.031 * 4 / 2 = 0.0625 after correction
+    assert corrected.q_values["1.OA.A.1"] == pytest.approx(2 / 64 * 4 / 2)
+    assert corrected.mde == {s: pytest.approx(6 / 20) for s in corrected.acc}
+    assert corrected.grade_p_values["K"] == pytest.approx(2 / 2**10) and corrected.grade_changes["K"] == 1
+    unextractable = [Record(r.id, r.standard, r.grade, "p", "", "1", None, "none", False, 3) for r in now[:5]]
+    with_format = measure(1, unextractable + now[5:], base, None, alpha=0.05)
+    assert with_format.format["K.OA.A.5"] == pytest.approx(15 / 20) and with_format.format["1.OA.A.1"] == 1.0
+    keys = scalars(corrected)
+    assert keys["mathcamps/p/1.OA.A.1"] == pytest.approx(2 / 64)
+    assert keys["mathcamps/q/1.OA.A.1"] == pytest.approx(2 / 64 * 2)
+    assert keys["mathcamps/significant/K.OA.A.5"] == 1.0 and keys["mathcamps/significant/1.OA.A.1"] == 0.0
+    assert keys["mathcamps/mde/2.NBT.B.5"] == pytest.approx(0.3) and keys["mathcamps/format/3.OA.C.7"] == 1.0
+    assert keys["mathcamps/grade_significant/K"] == 1.0 and "mathcamps/grade_p/3" in keys
