@@ -13,12 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
 from mathcamps.answers import grade
 from mathcamps.problem import Problem
-from probes.backends import Backend, Completion, GenerationSettings
-from probes.prompts import Prompter, Turn, make_prompter
+from probes.backends import Backend, Completion
+from probes.prompts import Prompter, Turn
 
 
 class SelectionError(ValueError):
@@ -141,16 +139,3 @@ def _ask(backend: Backend, asks: list[tuple[Problem, str]]) -> Iterable[Record]:
     for i, completion in backend.generate([prompt for _, prompt in asks]):
         problem, prompt = asks[i]
         yield score(problem, prompt, completion)
-
-
-def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, problems: list[Problem],
-             max_new_tokens: int = 64, batch_size: int = 32, prompt: str = "chat",
-             followups: bool = False) -> list[Record]:
-    """Score an in-memory `model` on `problems` with greedy decoding (what the training-time probe calls)."""
-    from probes.backends.hf import HFBackend
-
-    backend = HFBackend(model, tokenizer, GenerationSettings(max_new_tokens=max_new_tokens), batch_size)
-    prompter = make_prompter(prompt, tokenizer)  # type: ignore[arg-type]
-    if not followups:
-        problems = [p for p in problems if not p.is_followup]
-    return run(backend, prompter, problems)

@@ -4,7 +4,7 @@ import pytest
 
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
 from probes.backends import Completion, GenerationSettings, stop_point
-from probes.engine import Record, SelectionError, evaluate, run, select
+from probes.engine import Record, SelectionError, run, select
 from probes.prompts import make_prompter
 
 
@@ -102,14 +102,15 @@ def test_record_round_trips_through_json():
     assert Record.from_json(r.to_json()) == r
 
 
-def test_evaluate_entry_point_for_the_probe_callback(tiny_model_dir):
+def test_protocol_answer_is_the_in_memory_entry_point(tiny_model_dir):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from mathcamps.generate import generate_problems
+    from probes.protocol import Protocol, answer
 
     model, tok = AutoModelForCausalLM.from_pretrained(tiny_model_dir), AutoTokenizer.from_pretrained(tiny_model_dir)
     problems = generate_problems(["K.OA.A.5", "3.OA.C.7"], 3, seed=1, followups=False)
-    records = evaluate(model, tok, problems, max_new_tokens=8, batch_size=4)
+    records = answer(model, tok, problems, Protocol(prompt="chat", max_new_tokens=8), batch_size=4)
     assert [r.id for r in records] == [p.id for p in problems]
     assert all(r.new_tokens <= 8 and r.prompt.startswith("<|user|>") for r in records)
 
