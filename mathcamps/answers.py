@@ -29,7 +29,7 @@ the default `"principled"` judges exact values with the rounding rule in `mathca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mathcamps.answer_types import (
@@ -310,10 +310,13 @@ def grade(
         flexible = strict
     else:  # no answer line, or one that reads as nothing ("### Answer: see above")
         flexible = _judged(answer, expected, flexible_extract(response), question, rules)
+    head = strict
     if rules == "paper":
-        head = _paper_verdict(response, expected, strict, flexible)
-    else:
-        head = strict
+        published = bool(rule_grade(response, expected))
+        head = _paper_verdict(published, strict, flexible)
+        # the published rule grade reads the answer line: it credits strict where strict found one, and flexible
+        strict = replace(strict, correct=strict.correct or (published and strict.extracted is not None))
+        flexible = replace(flexible, correct=flexible.correct or published)
     return Verdict(head.correct, head.extracted, head.rule, head.reading, strict, flexible)
 
 
@@ -326,9 +329,9 @@ def _judged(answer: Answer, expected: str, found: Extraction, question: str | No
     return Judgement(correct, found.text, found.rule, reading)
 
 
-def _paper_verdict(response: str, expected: str, strict: Judgement, flexible: Judgement) -> Judgement:
+def _paper_verdict(published: bool, strict: Judgement, flexible: Judgement) -> Judgement:
     """The published verdict: its rule-based grade, else the regrade of the final answer (ours for its LLM's)."""
-    if rule_grade(response, expected):
+    if published:
         return Judgement(True, strict.extracted, "published-rule", strict.reading)
     if strict.reading is not None or flexible.extracted is None:
         return strict  # an answer the strict rules could read is the one a re-extraction takes

@@ -50,7 +50,7 @@ _REFUSAL = re.compile(
     re.I,
 )
 _CODE = re.compile(r"[{}|\\]|</|/>|&[a-z]+;|\bdef\b|\breturn\b|\bimport\b")
-_GLUED = re.compile(r"[A-Za-z_]\d|\d[A-Za-z_]{1,2}\d")
+_GLUED = re.compile(r"(?:^|[^\dA-Za-z])[A-Za-z_]{1,4}\d")  # a token with digits in it (`<h2>`), not `225m2`
 _EQUATION = re.compile(r"(?:=|≈)(?![=<>])")
 _OPERATOR = re.compile(r"[-+*/×÷^]|\\times|\\div|\\cdot|[a-z]", re.I)
 _BOLD = re.compile(r"\*\*([^*\n]{1,80})\*\*")
@@ -94,6 +94,9 @@ def _sentences(line: str) -> list[str]:
 def _from_line(line: str) -> tuple[str, str] | None:
     """The value a closing line concludes, and the rule, or None."""
     line = _ANNOTATION.sub(" ", line)  # calculator annotations `<<62-28=34>>` repeat what stands beside them
+    line = line.replace("<<", " ").replace(">>", " ").strip()  # and an unclosed one's brackets are not relations
+    if not line:
+        return None
     sentences = [s for s in _sentences(line) if _VALUE.search(s)]
     for sentence in reversed(sentences):
         low = sentence.translate(_LOWER)
@@ -136,7 +139,9 @@ def _is_computation(left: str) -> bool:
     return bool(_OPERATOR.search(tail[nums[0].start :])) or bool(re.search(r"[A-Za-z)]\s*$", head))
 
 
-_COPULA = re.compile(r"\b(?:is|are|was|were|equals|will\s+be|would\s+be|has|have|had|gets|needs|costs|makes)\s+")
+_COPULA = re.compile(
+    r"\b(?:is|are|was|were|equals|will\s+be|would\s+be|has|have|had|gets?|got|gives|leaves|needs|costs|makes)\s+"
+)
 _RELATION_WORD = re.compile(r"[<>]|\b(?:greater|less|more|fewer|smaller|larger|bigger|equal)\b", re.I)
 
 

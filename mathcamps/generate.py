@@ -206,12 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output file, .jsonl or .json")
     parser.add_argument("--no-followups", action="store_true", help="originals only")
     parser.add_argument("--no-solutions", action="store_true", help="leave out worked solutions")
-    parser.add_argument(
-        "--style",
-        choices=["story", "exercise"],
-        default="story",
-        help="word problems where a standard has them (default), or bare arithmetic exercises",
-    )
+    parser.add_argument("--style", choices=["story", "exercise"], default="story",
+                        help="word problems where a standard has them (default), or bare arithmetic exercises")
     args = parser.parse_args(argv)
     if args.per_standard < 1:
         parser.error(f"--per-standard must be >= 1, got {args.per_standard}")
