@@ -111,7 +111,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 # New turns that a base model runs on into. Chat-template tokens end the answer wherever they are; a new
 # "Problem:" or "Question:" line only once an answer has been given (a response may restate the problem first).
 _HARD_TURN = re.compile(
-    r"\|(?:user|assistant|system)\||@@@|<\|(?:im_start|im_end|eot_id|start_header_id|endoftext|user|assistant|end)\|>"
+    r"\|(?:user|assistant|system)\||@@@|<\|(?:im_start|im_end|eot_id|start_header_id|endoftext|user|assistant|system|end)\|>"
     r"|</s>|\[inst\]|<(?:start|end)_of_turn>"
 )
 _SOFT_TURN = re.compile(
@@ -220,7 +220,9 @@ def _marked(text: str, low: str, markers: tuple[str, ...]) -> str | None:
 def _cut_runaway(low: str) -> tuple[int, bool]:
     """Where the response proper ends (an index into it), and whether a runaway continuation was cut."""
     start = len(low) - len(low.lstrip())
-    while (lead := _HARD_TURN.match(low, start)) is not None:
+    while (lead := _HARD_TURN.search(low, start, start + 16)) is not None and not low[start : lead.start()].strip(
+        "|\n "
+    ):
         start = lead.end() + len(low[lead.end() :]) - len(low[lead.end() :].lstrip())
     end, cut = len(low), False
     if (hard := _HARD_TURN.search(low, start)) is not None:
@@ -312,7 +314,9 @@ def grade(
         flexible = _judged(answer, expected, flexible_extract(response), question, rules)
     head = strict
     if rules == "paper":
-        published = bool(rule_grade(response, expected))
+        # Deviation: the published rule grade of a text with no answer in it (no answer line, no concluded
+        # value) reads its first number or sign wherever it stands; that credit for garbage is not given.
+        published = flexible.extracted is not None and bool(rule_grade(response, expected))
         head = _paper_verdict(published, strict, flexible)
         # the published rule grade reads the answer line: it credits strict where strict found one, and flexible
         strict = replace(strict, correct=strict.correct or (published and strict.extracted is not None))

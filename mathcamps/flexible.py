@@ -9,6 +9,7 @@ conclusion, looking only at the end of the response and only at statements that 
   (`25 + 34 = 59`, `x = 190`), never a bare number said to equal another (`66 = 3` is not a result);
 - `bold`: a bold value (`**59**`) in the closing lines;
 - `last-value`: a closing line that holds only a value (`(4 / 8) < (2 / 1)`, `12 cm`);
+- `last-pairs`: a closing line that lists pairs ("1 and 86, 2 and 43", `(1, 64), (2, 32)`);
 - `last-statement`: a closing sentence that states one value ("Each side is 194 cm long.").
 
 Rules are tried on the last lines first, and a line that holds no value ("I hope this helps!") is passed over,
@@ -29,7 +30,7 @@ TAIL_CHARS = 4_000  # the closing part of a response that these rules read
 MAX_LINES = 4  # closing lines with a value in them that are tried, last first
 MAX_SENTENCE = 400
 
-FLEXIBLE_RULES = ("conclusion", "bold", "last-equation", "last-value", "last-statement")
+FLEXIBLE_RULES = ("conclusion", "bold", "last-equation", "last-value", "last-pairs", "last-statement")
 
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _CUE = re.compile(
@@ -50,6 +51,10 @@ _REFUSAL = re.compile(
     re.I,
 )
 _CODE = re.compile(r"[{}|\\]|</|/>|&[a-z]+;|\bdef\b|\breturn\b|\bimport\b")
+_PAIRED = re.compile(
+    r"(?<![\d.])\d{1,6}\s*(?:and|x|×|\*|·|by|&)\s*\d{1,6}(?![\d.]|\s*/)|\(\s*\d{1,6}\s*,\s*\d{1,6}\s*\)"
+)
+_UNREADABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 _GLUED = re.compile(r"(?:^|[^\dA-Za-z])[A-Za-z_]{1,4}\d")  # a token with digits in it (`<h2>`), not `225m2`
 _EQUATION = re.compile(r"(?:=|≈)(?![=<>])")
 _OPERATOR = re.compile(r"[-+*/×÷^]|\\times|\\div|\\cdot|[a-z]", re.I)
@@ -75,6 +80,8 @@ def flexible_extract(response: str) -> Extraction:
         tried += 1
         if tried > MAX_LINES:
             break
+        if _UNREADABLE.search(line):
+            continue  # bytes that are not text (an untrained model's output): nothing is concluded there
         found = _from_line(line)
         if found is not None:
             text_, rule = found
@@ -101,9 +108,11 @@ def _from_line(line: str) -> tuple[str, str] | None:
     for sentence in reversed(sentences):
         low = sentence.translate(_LOWER)
         for cue in _CUE.finditer(low):  # the first cue opens the conclusion: "So 12 parts in total for 4 cars"
+            if not _opens(low, cue):
+                continue
             clause = sentence[cue.end() :].strip(" *_:,")
             if _VALUE.search(clause):
-                return _concluded(clause, "conclusion")
+                return _concluded(_after_verb(clause), "conclusion")
         if (bold := _BOLD.findall(sentence)) and _VALUE.search(bold[-1]):
             return _concluded(bold[-1], "bold")
         eq = list(_EQUATION.finditer(sentence))
@@ -117,8 +126,34 @@ def _from_line(line: str) -> tuple[str, str] | None:
             return _concluded(sentence, "last-value")
         if (stated := _statement(sentence)) is not None:
             return _concluded(stated, "last-statement")
+        if _PAIRED.search(sentence) and not _CODE.search(sentence):
+            return sentence[:MAX_SENTENCE], "last-pairs"  # "1 and 86, 2 and 43": a listing of pairs
         return None
     return None
+
+
+_OPENING_ANYWHERE = ("so", "therefore", "thus", "hence", "which", "this", "the")
+
+
+def _opens(low: str, cue: re.Match[str]) -> bool:
+    """Whether a cue opens a conclusion: at the start of its sentence, or (for "so", "therefore", "the answer"
+    and the like) after a comma; "in total" in mid-sentence is not a conclusion ("75 + 10 = 85 in total, ...")."""
+    before = low[: cue.start()].rstrip(" *_>#-(")
+    if not before:
+        return True
+    return before.endswith((",", ":", ";")) and low[cue.start() :].startswith(_OPENING_ANYWHERE)
+
+
+def _after_verb(clause: str) -> str:
+    """The part of a concluding clause after its last verb when only that part holds a value
+    ("after 11 seconds, the rocket has consumed 99 units" -> "99 units")."""
+    t = normalise(clean_latex(clause))
+    if len(scan(t)) < 2:
+        return clause
+    verbs = list(_COPULA.finditer(t))
+    if verbs and len(scan(t[verbs[-1].end() :])) == 1 and "=" not in t[verbs[-1].end() :]:
+        return t[verbs[-1].end() :]
+    return clause
 
 
 def _concluded(text: str, rule: str) -> tuple[str, str] | None:
@@ -133,8 +168,8 @@ def _is_computation(left: str) -> bool:
     bare number (`66 = 3` states nothing)."""
     tail = normalise(clean_latex(left[-80:]))
     nums = scan(tail)
-    if not nums:
-        return bool(_WORDISH.search(tail) or re.search(r"[a-z]\s*$", tail, re.I))
+    if not nums:  # a named quantity just before the `=`: "x =", "Total cost ="
+        return re.search(r"(?:^|[\s(])[A-Za-z][A-Za-z' ]{0,40}$", tail.rstrip()) is not None
     head = tail[: nums[-1].start].rstrip()
     return bool(_OPERATOR.search(tail[nums[0].start :])) or bool(re.search(r"[A-Za-z)]\s*$", head))
 
