@@ -46,6 +46,7 @@ from mathcamps.answer_types import (
     read_values,
 )
 from mathcamps.numbers import Num, clean_latex, normalise, read_number, scan, show
+from mathcamps.paper_rules import regrade_accepts, rule_grade
 
 MAX_RESPONSE_CHARS = 32_000  # a 1,000-token response is ~5k characters; beyond this we read head and tail only
 MAX_ANSWER_CHARS = 400  # an extracted answer is cut to this before it is read
@@ -311,12 +312,15 @@ def grade(
     if strict.reading is not None:
         flexible = strict
     else:  # no answer line, or one that reads as nothing ("### Answer: see above")
+        from mathcamps.flexible import flexible_extract  # flexible builds on this module's pieces
+
         flexible = _judged(answer, expected, flexible_extract(response), question, rules)
     head = strict
     if rules == "paper":
         # Deviation: the published rule grade of a text with no answer in it (no answer line, no concluded
         # value) reads its first number or sign wherever it stands; that credit for garbage is not given.
-        published = flexible.extracted is not None and bool(rule_grade(response, expected))
+        concluded = strict.extracted is not None or flexible.extracted is not None
+        published = concluded and bool(rule_grade(response, expected))
         head = _paper_verdict(published, strict, flexible)
         # the published rule grade reads the answer line: it credits strict where strict found one, and flexible
         strict = replace(strict, correct=strict.correct or (published and strict.extracted is not None))
@@ -405,7 +409,3 @@ def _show(num: Num | None) -> str | None:
 
 
 __all__ = ["MARKERS", "RULES", "Extraction", "Judgement", "Verdict", "clip", "equivalent", "extract", "grade", "judge"]
-
-
-from mathcamps.flexible import flexible_extract  # noqa: E402 - flexible builds on this module's pieces
-from mathcamps.paper_rules import regrade_accepts, rule_grade  # noqa: E402

@@ -47,7 +47,8 @@ _HEDGE = re.compile(
 )
 # A closing line that refuses to answer ends the search: nothing before it is its answer.
 _REFUSAL = re.compile(
-    r"\b(?:cannot|can't|can\s+not|unable\s+to|impossible\s+to|not\s+(?:possible|enough|sufficient)|insufficient)\b",
+    r"\b(?:cannot|can't|can\s+not|unable\s+to|impossible\s+to|not\s+(?:possible|enough|sufficient|sure)|insufficient"
+    r"|unsure|(?:don't|do\s+not)\s+know)\b",
     re.I,
 )
 _CODE = re.compile(r"[{}|\\]|</|/>|&[a-z]+;|\bdef\b|\breturn\b|\bimport\b")
@@ -127,7 +128,7 @@ def _from_line(line: str) -> tuple[str, str] | None:
         if (stated := _statement(sentence)) is not None:
             return _concluded(stated, "last-statement")
         if _PAIRED.search(sentence) and not _CODE.search(sentence):
-            return sentence[:MAX_SENTENCE], "last-pairs"  # "1 and 86, 2 and 43": a listing of pairs
+            return _concluded(sentence, "last-pairs")  # "1 and 86, 2 and 43": a listing of pairs
         return None
     return None
 
@@ -177,7 +178,12 @@ def _is_computation(left: str) -> bool:
 _COPULA = re.compile(
     r"\b(?:is|are|was|were|equals|will\s+be|would\s+be|has|have|had|gets?|got|gives|leaves|needs|costs|makes)\s+"
 )
-_RELATION_WORD = re.compile(r"[<>]|\b(?:greater|less|more|fewer|smaller|larger|bigger|equal)\b", re.I)
+# a comparison stated between two values: `4/8 < 2/1`, "(4 / 8) is less than the fraction (2 / 1)"
+_RELATION_WORD = re.compile(
+    r"[\d)][ \t]*(?:[A-Za-z]+[ \t]+){0,3}(?:[<>]|(?:greater|less|more|fewer|smaller|larger|bigger)[ \t]+than"
+    r"|equal[ \t]+to)[ \t]*(?:[A-Za-z]+[ \t]+){0,3}[(\d$]",
+    re.I,
+)
 
 
 def _statement(sentence: str) -> str | None:
