@@ -33,16 +33,16 @@ from fractions import Fraction
 
 MAX_CHARS = 32_000  # the published grader read everything; a bound keeps hostile text cheap
 
-_FRAC_TEX = re.compile(r"\\frac{(.*)}{(.*)}")  # greedy, within one line, as published
-_BACKSLASH_PAIR = re.compile(r"\\((.*)\\)")  # published intent: strip \( \); effect: drop a line's first backslash
 _SPACES = re.compile(r"\s+")
 _SLASH = re.compile(r"\s/\s")
 _ANSWER = re.compile(r"Answer: (.*)")
 _COMMA_DIGIT = re.compile(r",(?=\d)")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?(?:/\d+)?")
 _SIGN = re.compile(r"[><=]")
-_FRACTION = re.compile(r"(?:(\d+)[ +(]+)?(\d+/\d+)")
-_DECIMAL = re.compile(r"\d+\.\d+")
+# `(?<!\d)`: a match that starts inside a run of digits also starts at the run's head, so the published pattern
+# finds the same match; anchored, the search is linear on a long run of digits.
+_FRACTION = re.compile(r"(?<!\d)(?:(\d+)[ +(]+)?(\d+/\d+)")
+_DECIMAL = re.compile(r"(?<!\d)\d+\.\d+")
 _LETTER = re.compile(r"[a-zA-Z]")
 _CORE = re.compile(r"[0-9.\-+>=<][0-9.\-+/ ]*%?")
 
@@ -51,11 +51,30 @@ def normalise(text: str) -> str:
     """The response as the published grader saw it: `\\frac{a}{b}` as `a/b`, every "and" deleted, all
     whitespace (newlines too) collapsed to single spaces, ` / ` as `/`."""
     text = text.strip()
-    text = _FRAC_TEX.sub(r"\1/\2", text)
-    text = _BACKSLASH_PAIR.sub(r"\1", text)
+    if "\\" in text:
+        text = "\n".join(_unbackslash(_untex(line)) for line in text.split("\n"))
     text = text.replace("and", "")
     text = _SPACES.sub(" ", text)
     return _SLASH.sub("/", text)
+
+
+def _untex(line: str) -> str:
+    """The published `\\frac{(.*)}{(.*)}` rewrite of one line (both groups greedy), in linear time."""
+    p = line.find("\\frac{")
+    if p < 0:
+        return line
+    r = line.rfind("}")  # the second group runs to the last `}` of the line ...
+    q = line.rfind("}{", p + 6, r) if r > p else -1  # ... and the first to the last `}{` before it
+    if q < 0:
+        return line
+    return line[:p] + line[p + 6 : q] + "/" + line[q + 2 : r] + line[r + 1 :]
+
+
+def _unbackslash(line: str) -> str:
+    """The published `\\((.*)\\)` rewrite of one line, meant to strip `\\(`: its effect is to drop the first of
+    two or more backslashes."""
+    first = line.find("\\")
+    return line[:first] + line[first + 1 :] if first >= 0 and line.find("\\", first + 1) >= 0 else line
 
 
 def _first_number(s: str) -> str | None:
@@ -89,7 +108,7 @@ def _extractor(answer: str):  # noqa: ANN202 - a reader of str -> str | None
 def _set_of(one):  # noqa: ANN001, ANN202
     def read(s: str) -> str:
         found: list[str] = []
-        for _ in range(200):  # bounded; the published reader recursed without limit
+        for _ in range(40):  # bounded (no published answer has more than 12 values); the published reader recursed
             a = one(s)
             if a is None or a not in s:
                 break
@@ -174,7 +193,8 @@ def rule_grade(response: str, expected: str) -> bool | None:
     """The published rule-based verdict on `response` for the published answer string `expected`:
     True, False, or None where it found no answer (or its reader failed)."""
     read = _extractor(expected)
-    response = response[:MAX_CHARS]
+    if len(response) > MAX_CHARS:  # head and tail: an answer line ends a long response
+        response = response[: MAX_CHARS // 2] + "\n" + response[-MAX_CHARS // 2 :]
     # The published grader first read the raw text (its first `Answer: ` line, or its last line) and gave no
     # verdict when that held nothing; only then did it read the normalised text, where that line runs to the end.
     # A locally run model's text ends with a newline (its stop string came after it), and locally run models
