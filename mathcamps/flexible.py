@@ -16,7 +16,7 @@ Rules are tried on the last lines first, and a line that holds no value ("I hope
 up to `MAX_LINES` lines. A hedge ("5 or 6", "between 5 and 9", "not 5") concludes nothing.
 
     >>> flexible_extract("747 - 336 = 411\\n\\nTherefore, Jackson used 411 ml more.")
-    Extraction(text='411 ml more', rule='conclusion', cut=False)
+    Extraction(text='Jackson used 411 ml more', rule='conclusion', cut=False)
 """
 
 from __future__ import annotations

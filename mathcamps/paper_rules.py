@@ -6,19 +6,36 @@ of the LLM we use our own reading of the concluded final answer (`mathcamps.flex
 comparison the published regrade applied to what the LLM extracted. `mathcamps.answers.grade(..., rules="paper")`
 puts the two together.
 
-Where this differs from the principled default (`mathcamps.answer_types.Number.accepts`), and why it must:
+Where the paper mode differs from the principled default (`mathcamps.answer_types.Number.accepts`), each a
+behaviour of the published grader that the published numbers rest on:
 - decimals: the published rule compares a decimal digit by digit, and its last digit not at all, so 33.9 is
-  taken for 33.06 and 2.59 for 2.5921. The default asks for the exact value, or a correct rounding of at least
-  two places when the expansion does not terminate.
-- a decimal for a fraction answer (1.9 for 19/10) fails the rule-based grade; the regrade then accepts it only
-  when it equals the fraction exactly (27.25 for 109/4, never 0.33 for 1/3). The default accepts exact decimals
-  and correct roundings alike.
-- signs are ignored (the number pattern has no sign), so -5 is read as 5.
-- the rule-based grade reads the first `Answer: ` (case as written) up to the end of the text, or, with none,
-  the whole text; and it reads the first number, sign or fraction there, not the concluded one.
-- factor pairs are compared as the set of all numbers written, systems as the set of values (names ignored).
-- percentages are divided by 100 (50% reads as 0.5).
-Nothing is evaluated: where the published code called `eval`, we compare exact numeric values parsed by hand.
+  taken for 33.06 and 2.59 for 2.5921, but 33 is not taken for 33.06. The default asks for the exact value, or a
+  correct rounding of at least two places when the expansion does not terminate.
+- a decimal for a fraction answer (1.9 for 19/10) fails the rule-based grade; the regrade accepts it when it
+  equals the fraction as a float (27.25 for 109/4; 2.972972972972973 for 110/37), and only when written bare:
+  `9.5 mm` for 19/2 and `0.33` for 1/3 fail. The default accepts exact decimals and correct roundings alike.
+- signs are ignored (the number pattern has none), so -5 is read as 5.
+- the rule-based grade reads the first `Answer: ` (case and space as written) up to the end of the text, or,
+  with none, the whole text; and there the first number, sign or fraction, not the concluded one: `48 + 24 = 72`
+  is read as 48, `5, 6, 7` as 5, `7 > 8` for `<` as `>`. The default reads the last answer line's concluded value
+  and gives hedges nothing.
+- factor pairs are compared as the set of all numbers written (`1, 2, 4, 8, 16, 32, 64` passes for 64), systems
+  as the set of their values (names ignored); the default compares pairs as pairs and values by name.
+- a percentage is read as its number (`50%` is 50, wrong for 0.5); the default also reads it as a share.
+- every "and" is deleted before reading, so `1 and 1/2` is `1 1/2`, as in the default.
+- where the rules find nothing, the published LLM re-extraction read the final answer; the headline verdict then
+  uses our flexible extraction instead, judged by `regrade_accepts`. The default headline is the strict verdict.
+
+Where the paper mode deviates from the published grader, on purpose:
+- no LLM: our flexible rules stand in for it, so responses on which that model guessed or erred differ
+  (measured on the graded dev set: 99.3% agreement, see `tests/mathcamps/test_paper_rules.py`);
+- no credit for garbage: the rule-based grade is not counted where neither extraction finds any answer in the
+  text (the published grader read the first number or sign of any text, random text included);
+- nothing is evaluated: where the published code called `eval`, we compare values of plain number literals;
+- text is bounded (head and tail of `MAX_CHARS`), and the published regular expressions that are quadratic on
+  hostile text are reimplemented in linear time with the same results;
+- the published grader graded a locally run model's text without first checking its raw last line; we skip that
+  check where the text ends with a newline (as a locally run model's does), since the model is not known.
 
     >>> rule_grade("So 33.06.\\n### Answer: 33.9", "33.0600000000000")
     True
