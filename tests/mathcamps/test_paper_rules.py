@@ -155,3 +155,14 @@ def _normalise_by_regex(t: str) -> str:
 def test_linear_normalisation_matches_its_regular_expressions(atoms: list[str]) -> None:
     text = "".join(atoms)
     assert normalise(text) == _normalise_by_regex(text)
+
+
+def test_module_examples_hold() -> None:
+    import doctest
+
+    import mathcamps.answers
+    import mathcamps.flexible
+    import mathcamps.paper_rules
+
+    for module in (mathcamps.paper_rules, mathcamps.flexible, mathcamps.answers):
+        assert doctest.testmod(module).failed == 0, module.__name__
