@@ -55,6 +55,7 @@ _CODE = re.compile(r"[{}|\\]|</|/>|&[a-z]+;|\bdef\b|\breturn\b|\bimport\b")
 _PAIRED = re.compile(
     r"(?<![\d.])\d{1,6}\s*(?:and|x|×|\*|·|by|&)\s*\d{1,6}(?![\d.]|\s*/)|\(\s*\d{1,6}\s*,\s*\d{1,6}\s*\)"
 )
+_LABEL = re.compile(r"^[#*\s]*(?:reasoning|solution|explanation|work|working|result|step\s*\d+)[*\s]*[:：][*\s]*", re.I)
 _UNREADABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 _GLUED = re.compile(r"(?:^|[^\dA-Za-z])[A-Za-z_]{1,4}\d")  # a token with digits in it (`<h2>`), not `225m2`
 _EQUATION = re.compile(r"(?:=|≈)(?![=<>])")
@@ -103,6 +104,7 @@ def _from_line(line: str) -> tuple[str, str] | None:
     """The value a closing line concludes, and the rule, or None."""
     line = _ANNOTATION.sub(" ", line)  # calculator annotations `<<62-28=34>>` repeat what stands beside them
     line = line.replace("<<", " ").replace(">>", " ").strip()  # and an unclosed one's brackets are not relations
+    line = _LABEL.sub("", line, count=1)  # "Reasoning: 2 < 10", "Solution: 8 m"
     if not line:
         return None
     sentences = [s for s in _sentences(line) if _VALUE.search(s)]
@@ -195,11 +197,15 @@ def _statement(sentence: str) -> str | None:
     nums = scan(t)
     if len(nums) == 1:
         return sentence
+    if not nums and len(re.findall(r"[<>]", t)) == 1:
+        return sentence  # "The symbol < goes in the blank."
     if len(nums) >= 2 and _RELATION_WORD.search(t):
         return sentence
     verbs = list(_COPULA.finditer(t))
     if verbs and len(scan(t[verbs[-1].end() :])) == 1:
         return t[verbs[-1].end() :]
+    if verbs and re.fullmatch(r"\s*[<>=]\s*", t[verbs[-1].end() :]):
+        return t[verbs[-1].end() :]  # "The symbol to place between 3 and 8 is <."
     return None
 
 
