@@ -117,6 +117,8 @@ def _rows(path: Path) -> list[Any]:
 
 
 def _own_row(row: Any, path: Path) -> Response:
+    if isinstance(row, dict) and "response" in row and row["response"] is None:
+        row = row | {"response": ""}  # no response (a failed request) is graded as no answer
     if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("response"), str):
         raise ValueError(f"{path}: a response row needs 'id' and 'response' (a string), got {str(row)[:120]!r}")
     question = row.get("question") or row.get("statement")

@@ -163,3 +163,9 @@ def test_answer_marker_is_a_flag(tmp_path: Path) -> None:
     assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [False, True]
     assert main([str(path), "--out", str(out), "--marker", "RESULT"]) == 0
     assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [True, False]
+
+
+def test_a_missing_response_is_graded_as_no_answer(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "standard": "K.OA.A.5", "response": None, "answer": "5"}])
+    graded, tallies = regrade(read_responses(path), "paper")
+    assert graded[0]["correct"] is False and tallies["all"]["all"].unformatted == 1
