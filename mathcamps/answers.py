@@ -23,7 +23,8 @@ change in skill. A probe reports, per response:
     v.strict_found       # False where strict found no answer: 1 - mean is the format rate
 
 `rules="paper"` (see `mathcamps.paper_rules`) reproduces the published verdicts, documented deviations aside;
-the default `"principled"` judges exact values with the rounding rule in `mathcamps.answer_types`.
+the default `"principled"` judges exact values with the rounding rule in `mathcamps.answer_types`. Where the rules
+leave an answer open, a judge model can re-extract it (`probes.reextract`), judged by the same comparison.
 """
 
 from __future__ import annotations
