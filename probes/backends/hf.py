@@ -234,7 +234,8 @@ class HFBackend:
             finished: dict[int, FinishReason] = {}  # slot -> why
             accepted = []  # per slot: guesses confirmed
             for slot, greedy in enumerate(logits.argmax(-1).tolist()):
-                r, before = active[slot], len(generated[active[slot]])
+                r = active[slot]
+                before = len(generated[r])
                 n, reason = self._take(greedy, drafts[slot], generated[r])
                 accepted.append(n)
                 if reason is not None:
@@ -323,7 +324,7 @@ class HFBackend:
         new = greedy[: n + 1]
         # One decode of a window that covers every new token's own window says whether any of them can complete a
         # stop; only then is each checked on its own.
-        check_text = self._stop_in_tail(tokens + new, self.stop_window + len(new) - 1)
+        check_text = self._stop_in_tail(tokens[-self.stop_window :] + new, self.stop_window + len(new) - 1)
         for token in new:
             tokens.append(token)
             reason = self._finish_reason(tokens, check_text)
@@ -339,8 +340,9 @@ class HFBackend:
             text, reason = text[: cut[0]], cut[1]
         return Completion(text, prompt_tokens, len(tokens), reason, tuple(tokens))
 
-    def _finish_reason(self, tokens: list[int], check_text: bool = True) -> FinishReason | None:
-        """Why a row whose generated tokens are `tokens` ends here, or None if it goes on."""
+    def _finish_reason(self, tokens: list[int], check_text: bool) -> FinishReason | None:
+        """Why a row whose generated tokens are `tokens` ends here, or None if it goes on (stop strings are looked
+        for only with `check_text`)."""
         if tokens[-1] in self.eos_ids:
             return "eos"
         # Only the last `stop_window` tokens are decoded, so the check costs the same however long the response
