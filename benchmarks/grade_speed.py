@@ -2,18 +2,21 @@
 
     OMP_NUM_THREADS=1 taskset -c 0 python benchmarks/grade_speed.py            # 100,000 responses, one core
     python benchmarks/grade_speed.py --n 20000 --seed 1
+    python benchmarks/grade_speed.py --rules paper         # the paper-compatible mode
 
 Real graded model responses are not available here, so the responses are built: for published problems (or,
 without the reference data, made-up answers of every type) a chain-of-thought body in one of several styles, ending
 with a right answer written in one of its many forms, a near miss, or no answer at all. Each carries its label, so
 the run also reports how often the grader agrees with the label (a check of the generator and grader together,
 not a measurement against human or published grading). Prints responses per second (target: >= 5,000 on one
-core), per-grade latency percentiles, and the worst time over hostile inputs (target: < 10 ms).
+core), per-grade latency percentiles, and the worst time over hostile inputs (target: < 10 ms). With the graded
+dev set beside the checkout (`../shared/reference/graded-dev/`), it also times real models' responses.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import statistics
@@ -26,10 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not an installed copy
 
 from mathcamps.answer_types import Mapping, Number, Pairs, Relation, parse_answer  # noqa: E402
-from mathcamps.answers import grade  # noqa: E402
+from mathcamps.answers import Rules, grade  # noqa: E402
 from mathcamps.numbers import Num, decimal_places, round_to, show, terminates  # noqa: E402
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mathcamps-v1" / "mathcamps.json"
+GRADED_DEV = REFERENCE.parents[1] / "graded-dev" / "responses.jsonl.gz"
 
 BODY = [
     "Let's break the problem down step by step.",
@@ -152,9 +156,12 @@ HOSTILE = [
 HOSTILE_EXPECTED = ["7", "3/4", "1.03448275862069", ">", "[(1, 64), (2, 32)]", "{q: 373/321, s: 2291/642}"]
 
 
+RULES: Rules = "principled"
+
+
 def _timed(response: str, expected: str, question: str | None = None) -> float:
     t = time.perf_counter()
-    grade(response, expected, question)
+    grade(response, expected, question, rules=RULES)
     return time.perf_counter() - t
 
 
@@ -162,7 +169,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="responses to grade")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rules", choices=["principled", "paper"], default="principled")
     args = parser.parse_args()
+    global RULES
+    RULES = args.rules
 
     t0 = time.perf_counter()
     data = build(args.n, args.seed)
@@ -171,15 +181,22 @@ def main() -> None:
           f"mean length {statistics.mean(len(r) for r, *_ in data):.0f} chars)")  # fmt: skip
 
     start = time.perf_counter()
-    verdicts = [grade(response, expected, question) for response, expected, question, _ in data]
+    verdicts = [grade(response, expected, question, rules=RULES) for response, expected, question, _ in data]
     elapsed = time.perf_counter() - start
-    print(f"graded {len(data):,} responses in {elapsed:.2f} s: {len(data) / elapsed:,.0f} responses/s")
+    print(f"graded {len(data):,} responses in {elapsed:.2f} s: {len(data) / elapsed:,.0f} responses/s ({RULES})")
+    if GRADED_DEV.exists():
+        with gzip.open(GRADED_DEV, "rt") as f:
+            real = [json.loads(line) for line in f]
+        start = time.perf_counter()
+        for r in real:
+            grade(r["response"], r["expected"], rules=RULES)
+        elapsed = time.perf_counter() - start
+        print(f"graded {len(real):,} real models' responses (graded dev set) in {elapsed:.2f} s: "
+              f"{len(real) / elapsed:,.0f} responses/s")  # fmt: skip
 
     latencies = []
     for response, expected, question, _ in data[:20_000]:
-        t = time.perf_counter()
-        grade(response, expected, question)
-        latencies.append(time.perf_counter() - t)
+        latencies.append(_timed(response, expected, question))
     q = statistics.quantiles(latencies, n=1000)
     print(f"per grade: p50 {q[499] * 1e6:.0f} us, p99 {q[989] * 1e6:.0f} us, "
           f"p99.9 {q[998] * 1e6:.0f} us, max {max(latencies) * 1e6:.0f} us")  # fmt: skip

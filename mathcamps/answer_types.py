@@ -250,6 +250,9 @@ _REL = re.compile(
 )
 _WORD_RELATION = {"g": ">", "m": ">", "l": "<", "b": ">", "f": "<", "s": "<", "e": "=", "t": "="}
 _COPULA = re.compile(r"\s+(?:is|are|was)\s*$", re.I)
+_REL_CHOICE = re.compile(
+    r"(?<![<>=])[<>]\s*(?:or|/|,)\s*[<>=]|=\s*(?:or|/|,)\s*[<>]|\b(?:greater|less)\s+or\s+(?:less|greater)\b", re.I
+)
 _BLANK = re.compile(r"(?:^|\s)(?:_+|\?|□|\[\s*\])(?=\s|$)")
 
 
@@ -285,6 +288,8 @@ def read_relation(text: str, question: str | None = None) -> Relation | None:
     conclusion, flipped when the statement names the question's two sides back to front (`4 > 2` for `2 _ 4`).
     """
     t = _ARROW.sub(" ; ", clean_latex(text))
+    if _REL_CHOICE.search(t):
+        return None  # "> or <" offers a choice, not an answer
     tokens = list(_REL.finditer(t))
     if not tokens:
         return None

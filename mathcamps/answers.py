@@ -9,12 +9,29 @@ every input is cut to a fixed size first, so a verdict costs a bounded amount of
 
     >>> grade("48/2 = 24 clips in May, 48 + 24 = 72 in all.\\n### Answer: 72 clips", "72")
     Verdict(correct=True, extracted='72 clips', rule='answer-line', reading='72')
+
+Every verdict carries two judgements, as lm-evaluation-harness reports `strict-match` and `flexible-extract`:
+`verdict.strict` reads only what the response marks as its answer (the rules in `RULES`), and
+`verdict.flexible` also takes the concluded final answer of a response with no such mark (`mathcamps.flexible`).
+The share of responses where strict found nothing is the *format rate*: a change in format shows there, not as a
+change in skill. A probe reports, per response:
+
+    v = grade(response, expected, question, rules="principled")   # or rules="paper"
+    v.correct            # the headline verdict (principled: strict; paper: as the published grader)
+    v.strict.correct     # strict accuracy
+    v.flexible.correct   # flexible accuracy
+    v.strict_found       # False where strict found no answer: 1 - mean is the format rate
+
+`rules="paper"` (see `mathcamps.paper_rules`) reproduces the published verdicts, documented deviations aside;
+the default `"principled"` judges exact values with the rounding rule in `mathcamps.answer_types`. Where the rules
+leave an answer open, a judge model can re-extract it (`probes.reextract`), judged by the same comparison.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from mathcamps.answer_types import (
     Answer,
@@ -30,13 +47,19 @@ from mathcamps.answer_types import (
     read_values,
 )
 from mathcamps.numbers import Num, clean_latex, normalise, read_number, scan, show
+from mathcamps.paper_rules import regrade_accepts, rule_grade
 
-MAX_RESPONSE_CHARS = 32_000  # a 1,000-token response is ~5k characters; beyond this we read the head only
+MAX_RESPONSE_CHARS = 32_000  # a 1,000-token response is ~5k characters; beyond this we read head and tail only
 MAX_ANSWER_CHARS = 400  # an extracted answer is cut to this before it is read
 MAX_CANDIDATES = 4  # answer lines tried per rule, last first, before the next rule (bounds work on spam)
 
-RULES = ("answer-line", "answer-next-line", "answer-label", "boxed", "answer-is", "final-line", "none")
+RULES = ("answer-line", "answer-next-line", "marker", "answer-label", "boxed", "answer-is", "final-line", "none")
 """Extraction rules, in the order they are tried; `none` means nothing could be extracted."""
+
+MARKERS = ("####",)
+"""Answer markers read by default besides `### Answer:` (GSM8K's `#### 42`); a user's own format is a setting."""
+
+Rules = Literal["principled", "paper"]
 
 
 @dataclass(frozen=True)
@@ -49,17 +72,38 @@ class Extraction:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """The judgement of one response: correct or not, what was extracted, by which rule, and how it read."""
+class Judgement:
+    """One extraction's judgement: correct or not, what was extracted, by which rule, and how it read."""
 
     correct: bool
     extracted: str | None
     rule: str
     reading: str | None = None  # the value read from the extracted text, in canonical form; None if unreadable
 
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one response: correct or not, what was extracted, by which rule, and how it read.
+
+    The four leading fields are the headline verdict under the rules graded with; `strict` and `flexible` are
+    the two extractions' own judgements (under the same rules), so that both accuracies can be reported.
+    """
+
+    correct: bool
+    extracted: str | None
+    rule: str
+    reading: str | None = None  # the value read from the extracted text, in canonical form; None if unreadable
+    strict: Judgement | None = field(default=None, compare=False, repr=False)
+    flexible: Judgement | None = field(default=None, compare=False, repr=False)
+
     @property
     def unextractable(self) -> bool:
         return self.extracted is None
+
+    @property
+    def strict_found(self) -> bool:
+        """Whether the strict rules found an answer (the response kept the answer format)."""
+        return self.strict.extracted is not None if self.strict is not None else self.extracted is not None
 
 
 # The patterns below run on an ASCII-lowercased copy of the response (same length, so positions carry over):
@@ -69,7 +113,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 # New turns that a base model runs on into. Chat-template tokens end the answer wherever they are; a new
 # "Problem:" or "Question:" line only once an answer has been given (a response may restate the problem first).
 _HARD_TURN = re.compile(
-    r"\|(?:user|assistant|system)\||@@@|<\|(?:im_start|im_end|eot_id|start_header_id|endoftext|user|assistant|end)\|>"
+    r"\|(?:user|assistant|system)\||@@@|<\|(?:im_start|im_end|eot_id|start_header_id|endoftext|user|assistant|system|end)\|>"
     r"|</s>|\[inst\]|<(?:start|end)_of_turn>"
 )
 _SOFT_TURN = re.compile(
@@ -99,16 +143,25 @@ _UNIT_WORDS = frozenset(
 _NON_VALUE = re.compile(r"[\s$€£¢%()\[\]{},;:=<>*×·&.!?~≈≤≥≠°\\/'\"+-]+")
 
 
-def extract(response: str) -> Extraction:
+def clip(response: str) -> str:
+    """`response` cut to `MAX_RESPONSE_CHARS`: its head and its tail, since an answer line ends a long response."""
+    if len(response) <= MAX_RESPONSE_CHARS:
+        return response
+    half = MAX_RESPONSE_CHARS // 2
+    return response[:half] + "\n" + response[-half:]
+
+
+def extract(response: str, markers: tuple[str, ...] = MARKERS) -> Extraction:
     """The answer text of a free-form response, and which rule found it.
 
     Rules, in order: the last `### Answer:` line (what follows it on that line, or on the next line when
     it is empty); a plain `Answer:` label; the last `\\boxed{}`; "the answer is ..."; a final line that holds
     only a value. A candidate with nothing value-like in it ("### Answer: see above") is passed over.
     A runaway continuation is cut off first: a chat-template turn marker anywhere, or a new `Problem:` /
-    `Question:` line after the first answer.
+    `Question:` line after the first answer. `markers` are further answer markers (`####` by default): what
+    follows the last of them on its line is the answer, rule `marker`.
     """
-    text = response[:MAX_RESPONSE_CHARS]
+    text = clip(response)
     low = text.translate(_ASCII_LOWER)
     end, cut = _cut_runaway(low)
     text, low = text[:end], low[:end]
@@ -118,7 +171,11 @@ def extract(response: str) -> Extraction:
             continue  # "reanswer:", not a label
         line_start = low.rfind("\n", 0, m.start()) + 1
         labels[_HASHED.search(low, line_start, m.start()) is not None].append(m.end())
-    for rule, hashed in (("answer-line", True), ("answer-label", False)):
+    for rule, hashed in (("answer-line", True), ("marker", None), ("answer-label", False)):
+        if hashed is None:
+            if (found := _marked(text, low, markers)) is not None:
+                return Extraction(found, rule, cut)
+            continue
         for start in reversed(labels[hashed][-MAX_CANDIDATES:]):
             stop = text.find("\n", start)
             rest = text[start : stop if stop >= 0 else len(text)]
@@ -142,10 +199,32 @@ def extract(response: str) -> Extraction:
     return Extraction(None, "none", cut)
 
 
+def _marked(text: str, low: str, markers: tuple[str, ...]) -> str | None:
+    """The answer after the last of `markers` that has one on its line, or None."""
+    best: tuple[int, str] | None = None
+    for marker in markers:
+        mark = marker.translate(_ASCII_LOWER)
+        pos = len(low)
+        for _ in range(MAX_CANDIDATES):
+            pos = low.rfind(mark, 0, pos)
+            if pos < 0:
+                break
+            start = pos + len(mark)
+            stop = text.find("\n", start)
+            found = _candidate(text[start : stop if stop >= 0 else len(text)])
+            if found is not None:
+                if best is None or pos > best[0]:
+                    best = (pos, found)
+                break
+    return None if best is None else best[1]
+
+
 def _cut_runaway(low: str) -> tuple[int, bool]:
     """Where the response proper ends (an index into it), and whether a runaway continuation was cut."""
     start = len(low) - len(low.lstrip())
-    while (lead := _HARD_TURN.match(low, start)) is not None:
+    while (lead := _HARD_TURN.search(low, start, start + 16)) is not None and not low[start : lead.start()].strip(
+        "|\n "
+    ):
         start = lead.end() + len(low[lead.end() :]) - len(low[lead.end() :].lstrip())
     end, cut = len(low), False
     if (hard := _HARD_TURN.search(low, start)) is not None:
@@ -211,18 +290,84 @@ def _only_value(line: str) -> bool:
     return all(len(w) == 1 for w in left) and (len(tail) <= 2 if nums else not tail)
 
 
-def grade(response: str, expected: str, question: str | None = None) -> Verdict:
+def grade(
+    response: str,
+    expected: str,
+    question: str | None = None,
+    *,
+    rules: Rules = "principled",
+    markers: tuple[str, ...] = MARKERS,
+) -> Verdict:
     """Whether `response` gives the answer `expected` (a published-style answer string).
 
     `question`, the problem statement, is optional: it fixes the variable order when a system's solution is
     given as bare values, and the order of the two sides when a comparison is restated back to front.
+    `rules` picks the judgement: `"principled"` (the default; the headline verdict is the strict one) or
+    `"paper"` (the published grader's, `mathcamps.paper_rules`). `markers` are extra answer markers.
     """
+    if rules not in ("principled", "paper"):
+        raise ValueError(f"rules must be 'principled' or 'paper', got {rules!r}")
     answer = parse_answer(expected)
-    found = extract(response)
+    found = extract(response, markers)
+    strict = _judged(answer, expected, found, question, rules)
+    if strict.reading is not None:
+        flexible = strict
+    else:  # no answer line, or one that reads as nothing ("### Answer: see above")
+        from mathcamps.flexible import flexible_extract  # flexible builds on this module's pieces
+
+        flexible = _judged(answer, expected, flexible_extract(response), question, rules)
+    head = strict
+    if rules == "paper":
+        # Deviation: the published rule grade of a text with no answer in it (no answer line, no concluded
+        # value) reads its first number or sign wherever it stands; that credit for garbage is not given.
+        concluded = strict.extracted is not None or flexible.extracted is not None
+        published = concluded and bool(rule_grade(response, expected))
+        head = _paper_verdict(published, strict, flexible)
+        # the published rule grade reads the answer line: it credits strict where strict found one, and flexible
+        strict = replace(strict, correct=strict.correct or (published and strict.extracted is not None))
+        flexible = replace(flexible, correct=flexible.correct or published)
+    return Verdict(head.correct, head.extracted, head.rule, head.reading, strict, flexible)
+
+
+def _judged(answer: Answer, expected: str, found: Extraction, question: str | None, rules: Rules) -> Judgement:
     if found.text is None:
-        return Verdict(False, None, found.rule)
+        return Judgement(False, None, found.rule)
     correct, reading = judge(answer, found.text, question)
-    return Verdict(correct, found.text, found.rule, reading)
+    if rules == "paper":
+        correct = paper_judge(answer, expected, found.text, reading, found.rule in RULES)
+    return Judgement(correct, found.text, found.rule, reading)
+
+
+def _paper_verdict(published: bool, strict: Judgement, flexible: Judgement) -> Judgement:
+    """The published verdict: its rule-based grade, else the regrade of the final answer (ours for its LLM's)."""
+    if published:
+        return Judgement(True, strict.extracted, "published-rule", strict.reading)
+    if strict.reading is not None or flexible.extracted is None:
+        return strict  # an answer the strict rules could read is the one a re-extraction takes
+    return flexible
+
+
+def paper_judge(answer: Answer, expected: str, text: str, reading: str | None, marked: bool) -> bool:
+    """The published regrade's judgement of an extracted answer `text` (read by us as `reading`).
+
+    A marked answer that is one value (`9.5 mm`, `k ≈ 1.28`) is judged as written, less a leading variable name,
+    as a re-extracting model copies it; otherwise the value we read is judged. Factor pairs pass when they are the
+    pairs (a re-extraction writes them as the published list), relations when the relation is the one expected.
+    """
+    if isinstance(answer, Number):
+        if marked:
+            bare = _LEADING_NAME.sub("", text.strip())
+            if len(scan(normalise(clean_latex(bare)))) == 1:
+                return regrade_accepts(expected, bare)
+        return reading is not None and regrade_accepts(expected, reading)
+    if isinstance(answer, Pairs):
+        return reading is not None and read_pairs(text) == answer
+    if isinstance(answer, Relation):
+        return reading is not None and regrade_accepts(expected, reading)
+    return regrade_accepts(expected, text)
+
+
+_LEADING_NAME = re.compile(r"^[A-Za-z]\s*(?:=|≈)\s*")
 
 
 def equivalent(given: str, expected: str, question: str | None = None) -> bool:
@@ -264,4 +409,4 @@ def _show(num: Num | None) -> str | None:
     return None if num is None else show(num)
 
 
-__all__ = ["RULES", "Extraction", "Verdict", "equivalent", "extract", "grade", "judge"]
+__all__ = ["MARKERS", "RULES", "Extraction", "Judgement", "Verdict", "clip", "equivalent", "extract", "grade", "judge"]

@@ -43,7 +43,7 @@ _LITERAL = re.compile(
     r"(?P<sign>[-+])?(?:"
     r"(?P<whole>\d+)(?:[ \t]+(?:and[ \t]+)?)(?P<mnum>\d+)[ \t]*/[ \t]*(?P<mden>\d+)(?!\d|\.\d)"
     r"|(?P<fnum>\d+(?:\.\d+)?)[ \t]*/[ \t]*(?P<fden>\d+(?:\.\d+)?)(?!\d|\.\d)"
-    r"|(?P<int>\d*)(?:\.(?P<frac>\d+))?(?:[eE](?P<exp>[-+]?\d{1,6})\b)?"
+    r"|(?P<int>\d*)(?:\.(?P<frac>\d+))?(?:[eE](?P<exp>[-+]?\d+)\b)?"
     r")(?P<dots>\.{3}|…)?(?P<pct>[ \t]*(?:%|percent\b))?"
 )
 _STARTS = re.compile(r"[-+]?\.?\d")
@@ -122,6 +122,8 @@ def _literal(m: re.Match[str]) -> tuple[Fraction, int | None] | None:
     value = Fraction(f"{digits or '0'}.{frac}") if frac is not None else Fraction(int(digits))
     places = len(frac) if frac is not None else None
     if exp is not None:
+        if len(exp.lstrip("+-")) > 6:  # `1e999999999` is out of bounds, not the literal 1
+            return None
         e = int(exp)
         if abs(e) > MAX_EXPONENT:
             return None
@@ -269,7 +271,45 @@ def read_number(text: str) -> Num | None:
     num, part = _pick_number(text)
     if num is None or _OPERATOR_AFTER.match(part, num.end) or _OPERATOR_BEFORE.search(part, 0, num.start):
         return None
+    if _hedged(text) or _contradicts(text, num):
+        return None
     return num
+
+
+# A hedge gives several values or none: "5, 6, 7", "5 or 6", "between 5 and 9", "not 5", "5 to 9".
+_HEDGE_WORD = re.compile(
+    r"\bnot\s+(?:equal\s+to\s+|exactly\s+|more\s+than\s+|less\s+than\s+)?[-$\d]|\bbetween\s+\$?[-\d.]"
+    r"|\beither\b|\bor\s+so\b|±|\+/-",
+    re.I,
+)
+_LIST_GAP = re.compile(r"\s*(?:,|;|&|\bor\b|\band\b|\bto\b|–)\s*\$?\s*$", re.I)
+
+
+def _hedged(text: str) -> bool:
+    """Whether an answer text hedges: offers several values side by side, a range, or a negation."""
+    t = _ASIDE.sub(lambda m: " " * len(m.group(0)), normalise(clean_latex(text)))
+    if _HEDGE_WORD.search(t):
+        return True
+    nums = scan(t)
+    for a, b in zip(nums, nums[1:]):
+        if a.value != b.value and _LIST_GAP.fullmatch(t[a.end : b.start] + " ") is None:
+            continue
+        if a.value != b.value:
+            return True
+    return False
+
+
+def _contradicts(text: str, num: Num) -> bool:
+    """Whether an equality chain says a bare number equals a different one (`66 = 3`): no value is concluded."""
+    t = normalise(clean_latex(text))
+    if "=" not in t:
+        return False
+    for side in _EQUALS.split(t)[:-1]:
+        found = scan(side)
+        if len(found) == 1 and side.strip(" \t$*") == side[found[0].start : found[0].end].strip():
+            if found[0].value != num.value:
+                return True
+    return False
 
 
 _OPERATOR_AFTER = re.compile(r"[ \t]*(?:[-+*×÷^x]|\*\*)[ \t]*[-+]?[\d(.]")

@@ -1,21 +1,27 @@
 """Regrade saved model responses with the rule-based grader, and report accuracy.
 
     python -m probes.grade responses.jsonl --out graded.jsonl
+    python -m probes.grade responses.jsonl --rules paper --out graded.jsonl   # as the published authors graded
     python -m probes.grade responses.jsonl --problems ../shared/reference/mathcamps-v1/mathcamps.json
     python -m probes.grade together-llama.json          # a published results file (SPEC §5.4), as it is
+    python -m probes.grade ../shared/reference/graded-dev/responses.jsonl.gz --rules paper --by model
 
-RESPONSES is JSONL (or a JSON list) of rows with `id`, `standard`, `response` and `answer`; `answer` (and
-`standard`, and the problem statement) may instead come from `--problems`, joined on `id`. A published results
-file, a dict keyed by `(problem_id, model)` with `model_generation` and nested `followups`, is read as it is,
-and then the report also gives the agreement with the published `correct` verdicts.
+RESPONSES is JSONL (optionally gzipped) or a JSON list of rows with `id`, `standard`, `response` and `answer`
+(or `expected`); `answer` (and `standard`, and the problem statement) may instead come from `--problems`, joined
+on `id`. A row's `correct`, when it holds a boolean, is taken as a reference verdict. A published results file,
+a dict keyed by `(problem_id, model)` with `model_generation` and nested `followups`, is read as it is.
 
-Prints accuracy per standard, per grade and overall (per model as well when there are several), each with the
-unextractable rate; `--out` writes each row with its verdict.
+`--rules principled` (the default) judges exact values; `--rules paper` reproduces the published verdicts
+(`mathcamps.paper_rules`). Each output row's `correct` is the verdict under those rules; `strict_correct` and
+`flexible_correct` are the two extractions' verdicts. Prints accuracy per standard, per grade and overall (and
+per `--by` column, `model` by default when there are several), for both extractions, with the format rate (the
+share where strict found no answer) and, where the input holds reference verdicts, the agreement with them.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections import defaultdict
@@ -27,7 +33,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mathcamps.answers import grade
+from mathcamps.answers import MARKERS, Rules, grade
 from mathcamps.problem import GRADES, Problem, grade_of
 
 
@@ -91,7 +97,7 @@ def read_responses(path: Path, problems: dict[str, Problem] | None = None) -> li
 
 
 def _rows(path: Path) -> list[Any]:
-    text = path.read_text()
+    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
     stripped = text.lstrip()
     if stripped.startswith("["):
         return json.loads(text)
@@ -111,11 +117,16 @@ def _rows(path: Path) -> list[Any]:
 
 
 def _own_row(row: Any, path: Path) -> Response:
+    if isinstance(row, dict) and "response" in row and row["response"] is None:
+        row = row | {"response": ""}  # no response (a failed request) is graded as no answer
     if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("response"), str):
         raise ValueError(f"{path}: a response row needs 'id' and 'response' (a string), got {str(row)[:120]!r}")
     question = row.get("question") or row.get("statement")
+    answer = row["answer"] if row.get("answer") is not None else row.get("expected")
+    if question is None and isinstance(row.get("problem"), str):
+        question = row["problem"]  # the graded-dev rows carry the statement as `problem`
     return Response(
-        row["id"], row.get("standard", ""), row["response"], row.get("answer"), question, row.get("model"),
+        row["id"], row.get("standard", ""), row["response"], answer, question, row.get("model"),
         row.get("correct") if isinstance(row.get("correct"), bool) else None, row,
     )  # fmt: skip
 
@@ -138,69 +149,103 @@ def _published_one(value: dict[str, Any]) -> Response:
 
 @dataclass
 class Tally:
-    """Counts for one group of responses."""
+    """Counts for one group of responses: the verdicts under the chosen rules, and both extractions'."""
 
     n: int = 0
     correct: int = 0
-    unextractable: int = 0
-    published: int = 0  # responses with a published verdict
+    strict: int = 0
+    flexible: int = 0
+    unformatted: int = 0  # strict found no answer
+    published: int = 0  # responses with a reference verdict
     published_correct: int = 0
     agree: int = 0
+    tp: int = 0  # correct here and in the reference
+    correct_on_reference: int = 0  # correct here, among responses with a reference verdict
 
-    def add(self, correct: bool, unextractable: bool, published: bool | None) -> None:
+    def add(self, correct: bool, strict: bool, flexible: bool, unformatted: bool, published: bool | None) -> None:
         self.n += 1
         self.correct += correct
-        self.unextractable += unextractable
+        self.strict += strict
+        self.flexible += flexible
+        self.unformatted += unformatted
         if published is not None:
             self.published += 1
             self.published_correct += published
             self.agree += published == correct
+            self.tp += published and correct
+            self.correct_on_reference += correct
+
+    @property
+    def unextractable(self) -> int:
+        return self.unformatted
 
 
-def regrade(responses: list[Response]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Tally]]]:
-    """Grade every response; return the output rows and tallies by standard, grade, model and overall."""
+def regrade(
+    responses: list[Response], rules: Rules = "principled", markers: tuple[str, ...] = MARKERS, by: str = "model"
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Tally]]]:
+    """Grade every response; return the output rows and tallies by standard, grade, the `by` column (keyed by
+    its name) and overall."""
     out: list[dict[str, Any]] = []
-    tallies: dict[str, dict[str, Tally]] = {k: defaultdict(Tally) for k in ("standard", "grade", "model", "all")}
+    tallies: dict[str, dict[str, Tally]] = {k: defaultdict(Tally) for k in ("standard", "grade", by, "all")}
     for r in responses:
-        v = grade(r.response, r.answer or "", r.question)
+        v = grade(r.response, r.answer or "", r.question, rules=rules, markers=markers)
         try:
             grade_name = grade_of(r.standard)
         except ValueError:
             grade_name = "?"
-        for kind, key in (("standard", r.standard), ("grade", grade_name), ("model", r.model or "-"), ("all", "all")):
-            tallies[kind][key].add(v.correct, v.unextractable, r.published)
-        verdict = {"correct": v.correct, "extracted": v.extracted, "rule": v.rule, "reading": v.reading}
+        group = r.model if by == "model" else r.row.get(by)
+        strict, flexible = v.strict, v.flexible
+        assert strict is not None and flexible is not None
+        for kind, key in (("standard", r.standard), ("grade", grade_name), (by, str(group or "-")), ("all", "all")):
+            tallies[kind][key].add(v.correct, strict.correct, flexible.correct, not v.strict_found, r.published)
+        verdict = {
+            "correct": v.correct, "extracted": v.extracted, "rule": v.rule, "reading": v.reading, "rules": rules,
+            "strict_correct": strict.correct, "strict_extracted": strict.extracted, "strict_rule": strict.rule,
+            "flexible_correct": flexible.correct, "flexible_extracted": flexible.extracted,
+            "flexible_rule": flexible.rule,
+        }  # fmt: skip
+        if r.published is not None:
+            verdict["reference_correct"] = r.published
         row = {"id": r.id, "standard": r.standard, "answer": r.answer, "model": r.model, "response": r.response}
-        out.append(row | {k: val for k, val in r.row.items() if k not in row and k != "model_generation"} | verdict)
+        skip = {"model_generation", "correct", "expected"}
+        out.append(row | {k: val for k, val in r.row.items() if k not in row and k not in skip} | verdict)
     return out, tallies
 
 
 def _table(title: str, tallies: dict[str, Tally], order: list[str], published: bool) -> Table:
     table = Table(title=title)
-    for col in ("", "n", "accuracy", "unextractable"):
+    for col in ("", "n", "accuracy", "strict acc", "flexible acc", "format rate"):
         table.add_column(col, justify="left" if not col else "right")
     if published:
-        table.add_column("published acc", justify="right")
+        table.add_column("reference acc", justify="right")
         table.add_column("agreement", justify="right")
     for key in order:
         t = tallies[key]
-        cells = [key, str(t.n), f"{t.correct / t.n:.3f}", f"{t.unextractable / t.n:.3f}"]
+        cells = [key, str(t.n), f"{t.correct / t.n:.3f}", f"{t.strict / t.n:.3f}", f"{t.flexible / t.n:.3f}",
+                 f"{t.unformatted / t.n:.3f}"]  # fmt: skip
         if published:
             p = t.published or 1
-            cells += [f"{t.published_correct / p:.3f}", f"{t.agree / p:.3f}"] if t.published else ["-", "-"]
+            cells += [f"{t.published_correct / p:.3f}", f"{t.agree / p:.4f}"] if t.published else ["-", "-"]
         table.add_row(*cells)
     return table
 
 
-def report(tallies: dict[str, dict[str, Tally]], console: Console) -> None:
-    """Print accuracy per standard, per grade, per model (when several) and overall."""
+def report(tallies: dict[str, dict[str, Tally]], console: Console, by: str = "model") -> None:
+    """Print accuracy per standard, per grade, per `by` group (when several) and overall.
+
+    "format rate" is the share of responses where the strict rules found no answer."""
     published = tallies["all"]["all"].published > 0
     grades = sorted(tallies["grade"], key=lambda g: GRADES.index(g) if g in GRADES else len(GRADES))
     console.print(_table("per standard", tallies["standard"], sorted(tallies["standard"]), published))
     console.print(_table("per grade", tallies["grade"], grades, published))
-    if len(tallies["model"]) > 1:
-        console.print(_table("per model", tallies["model"], sorted(tallies["model"]), published))
+    if len(tallies.get(by, {})) > 1:
+        console.print(_table(f"per {by}", tallies[by], sorted(tallies[by]), published))
     console.print(_table("overall", tallies["all"], ["all"], published))
+    if published:
+        t = tallies["all"]["all"]
+        tp, fp = t.tp, t.correct_on_reference - t.tp
+        fn, tn = t.published_correct - tp, t.published - t.published_correct - fp
+        console.print(f"against the reference verdicts: TP {tp}  FP {fp}  FN {fn}  TN {tn}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,20 +253,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("responses", type=Path, help="JSONL/JSON responses, or a published results file")
     parser.add_argument("--problems", type=Path, help="problems to join on id (published mathcamps.json, ...)")
     parser.add_argument("--out", type=Path, help="write each response with its verdict here (JSONL)")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--rules",
+        choices=["principled", "paper"],
+        default="principled",
+        help="principled (exact values; default) or paper (the published grader's verdicts)",
+    )
+    parser.add_argument(
+        "--marker",
+        action="append",
+        default=None,
+        metavar="TEXT",
+        help=f"an answer marker to read besides '### Answer:' (repeatable; default {MARKERS})",
+    )
+    parser.add_argument(
+        "--by", default="model", metavar="COLUMN", help="a column of the input to report accuracy by (default: model)"
+    )
+    args = parser.parse_args(argv)  # fmt: skip
     try:
         problems = read_problems(args.problems) if args.problems else None
         responses = read_responses(args.responses, problems)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    rows, tallies = regrade(responses)
+    markers = tuple(args.marker) if args.marker else MARKERS
+    rows, tallies = regrade(responses, args.rules, markers, args.by)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with args.out.open("w") as f:
             for row in rows:
                 f.write(json.dumps(row) + "\n")
-    report(tallies, Console())
+    report(tallies, Console(width=None if sys.stdout.isatty() else 140), args.by)
     return 0
 
 

@@ -81,9 +81,13 @@ def test_huge_inputs_get_a_verdict(response: str, expected: str) -> None:
     _timed_grade(response, expected)
 
 
-def test_responses_are_read_up_to_a_fixed_size() -> None:
-    assert extract("x" * MAX_RESPONSE_CHARS + "\n### Answer: 7").text is None
+def test_responses_are_read_by_their_head_and_tail_up_to_a_fixed_size() -> None:
+    # was: the head only, which missed the answer line of a long response (issue 14)
+    assert extract("x" * 2_000_000 + "\n### Answer: 7").text == "7"
+    assert grade("x" * 2_000_000 + "\n### Answer: 7", "7").correct
     assert extract("x" * (MAX_RESPONSE_CHARS - 100) + "\n### Answer: 7").text == "7"
+    middle = "x" * MAX_RESPONSE_CHARS + "\n### Answer: 7\n" + "x" * MAX_RESPONSE_CHARS
+    assert extract(middle).text is None  # the middle of a huge response is not read
 
 
 def test_nothing_is_evaluated() -> None:

@@ -1,6 +1,7 @@
 """The regrading CLI end to end: it reads our JSONL, joins answers from problem files (the published ones as
 they are), reads published results files, writes verdicts and prints the per-standard/grade/overall tables."""
 
+import gzip
 import json
 from pathlib import Path
 
@@ -124,3 +125,47 @@ def test_published_mathcamps_file_joins_as_it_is(tmp_path: Path) -> None:
 def test_rows_without_id_or_response_are_rejected(tmp_path: Path, bad: list) -> None:
     with pytest.raises(ValueError, match="needs 'id' and 'response'"):
         read_responses(_write_jsonl(tmp_path / "r.jsonl", bad))
+
+
+def test_paper_rules_expected_column_gzip_and_by_column(tmp_path: Path, capsys) -> None:
+    rows = [
+        {"id": "a", "standard": "K.OA.A.5", "response": "So 33.06.\n### Answer: 33.9", "expected": "33.0600000000000",
+         "model": "m1", "correct": True, "team": "x"},
+        {"id": "b", "standard": "K.OA.A.5", "response": "Thus, David has 25 + 34 = 59 pens now.", "expected": "59",
+         "model": "m1", "correct": True, "team": "x"},
+        {"id": "c", "standard": "K.OA.A.5", "response": "I could not finish.", "expected": "5", "model": "m2",
+         "correct": False, "team": "y"},
+    ]  # fmt: skip
+    path = tmp_path / "r.jsonl.gz"
+    path.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+    out = tmp_path / "paper.jsonl"
+    assert main([str(path), "--rules", "paper", "--out", str(out), "--by", "team"]) == 0
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["correct"] for g in graded] == [True, True, False]
+    assert [g["strict_correct"] for g in graded] == [True, False, False]
+    assert [g["flexible_correct"] for g in graded] == [True, True, False]
+    assert graded[1]["flexible_rule"] == "conclusion" and graded[0]["answer"] == "33.0600000000000"
+    assert all(g["rules"] == "paper" and g["reference_correct"] == r["correct"] for g, r in zip(graded, rows))
+    printed = capsys.readouterr().out
+    assert "per team" in printed and "format rate" in printed and "flexible acc" in printed
+    assert "TP 2  FP 0  FN 0  TN 1" in printed
+    assert main([str(path), "--out", str(out)]) == 0  # principled: exact values, strict headline
+    assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [False, False, False]
+    assert "per model" in capsys.readouterr().out
+
+
+def test_answer_marker_is_a_flag(tmp_path: Path) -> None:
+    rows = [{"id": "a", "standard": "K.OA.A.5", "response": "Working.\nRESULT 42", "answer": "42"},
+            {"id": "b", "standard": "K.OA.A.5", "response": "Working.\n#### 42", "answer": "42"}]  # fmt: skip
+    path = _write_jsonl(tmp_path / "r.jsonl", rows)
+    out = tmp_path / "o.jsonl"
+    assert main([str(path), "--out", str(out)]) == 0
+    assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [False, True]
+    assert main([str(path), "--out", str(out), "--marker", "RESULT"]) == 0
+    assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [True, False]
+
+
+def test_a_missing_response_is_graded_as_no_answer(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "standard": "K.OA.A.5", "response": None, "answer": "5"}])
+    graded, tallies = regrade(read_responses(path), "paper")
+    assert graded[0]["correct"] is False and tallies["all"]["all"].unformatted == 1
