@@ -13,14 +13,14 @@ every input is cut to a fixed size first, so a verdict costs a bounded amount of
 Every verdict carries two judgements, as lm-evaluation-harness reports `strict-match` and `flexible-extract`:
 `verdict.strict` reads only what the response marks as its answer (the rules in `RULES`), and
 `verdict.flexible` also takes the concluded final answer of a response with no such mark (`mathcamps.flexible`).
-The share of responses where strict found nothing is the *format rate*: a change in format shows there, not as a
-change in skill. A probe reports, per response:
+The share of responses where strict found an answer is the *format rate*: a change in format shows there, not as
+a change in skill, since the headline verdict is the flexible one. A probe reports, per response:
 
     v = grade(response, expected, question, rules="principled")   # or rules="paper"
-    v.correct            # the headline verdict (principled: strict; paper: as the published grader)
+    v.correct            # the headline verdict (principled: flexible; paper: as the published grader)
     v.strict.correct     # strict accuracy
     v.flexible.correct   # flexible accuracy
-    v.strict_found       # False where strict found no answer: 1 - mean is the format rate
+    v.strict_found       # whether strict found an answer: its mean is the format rate
 
 `rules="paper"` (see `mathcamps.paper_rules`) reproduces the published verdicts, documented deviations aside;
 the default `"principled"` judges exact values with the rounding rule in `mathcamps.answer_types`. Where the rules
@@ -302,7 +302,7 @@ def grade(
 
     `question`, the problem statement, is optional: it fixes the variable order when a system's solution is
     given as bare values, and the order of the two sides when a comparison is restated back to front.
-    `rules` picks the judgement: `"principled"` (the default; the headline verdict is the strict one) or
+    `rules` picks the judgement: `"principled"` (the default; the headline verdict is the flexible one) or
     `"paper"` (the published grader's, `mathcamps.paper_rules`). `markers` are extra answer markers.
     """
     if rules not in ("principled", "paper"):
@@ -316,7 +316,7 @@ def grade(
         from mathcamps.flexible import flexible_extract  # flexible builds on this module's pieces
 
         flexible = _judged(answer, expected, flexible_extract(response), question, rules)
-    head = strict
+    head = flexible  # what a careful reader takes as the answer: learning a format is not learning a skill
     if rules == "paper":
         # Deviation: the published rule grade of a text with no answer in it (no answer line, no concluded
         # value) reads its first number or sign wherever it stands; that credit for garbage is not given.

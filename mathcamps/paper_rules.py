@@ -24,7 +24,7 @@ behaviour of the published grader that the published numbers rest on:
 - a percentage is read as its number (`50%` is 50, wrong for 0.5); the default also reads it as a share.
 - every "and" is deleted before reading, so `1 and 1/2` is `1 1/2`, as in the default.
 - where the rules find nothing, the published LLM re-extraction read the final answer; the headline verdict then
-  uses our flexible extraction instead, judged by `regrade_accepts`. The default headline is the strict verdict.
+  uses our flexible extraction instead, judged by `regrade_accepts`. The default headline is the flexible verdict.
 
 Where the paper mode deviates from the published grader, on purpose:
 - no LLM: our flexible rules stand in for it, so responses on which that model guessed or erred differ

@@ -15,7 +15,7 @@ a dict keyed by `(problem_id, model)` with `model_generation` and nested `follow
 (`mathcamps.paper_rules`). Each output row's `correct` is the verdict under those rules; `strict_correct` and
 `flexible_correct` are the two extractions' verdicts. Prints accuracy per standard, per grade and overall (and
 per `--by` column, `model` by default when there are several), for both extractions, with the format rate (the
-share where strict found no answer) and, where the input holds reference verdicts, the agreement with them.
+share of responses whose answer is in the answer format: strict found one) and, where the input holds reference verdicts, the agreement with them.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def _table(title: str, tallies: dict[str, Tally], order: list[str], published: b
     for key in order:
         t = tallies[key]
         cells = [key, str(t.n), f"{t.correct / t.n:.3f}", f"{t.strict / t.n:.3f}", f"{t.flexible / t.n:.3f}",
-                 f"{t.unformatted / t.n:.3f}"]  # fmt: skip
+                 f"{1 - t.unformatted / t.n:.3f}"]  # fmt: skip
         if published:
             p = t.published or 1
             cells += [f"{t.published_correct / p:.3f}", f"{t.agree / p:.4f}"] if t.published else ["-", "-"]
@@ -233,7 +233,7 @@ def _table(title: str, tallies: dict[str, Tally], order: list[str], published: b
 def report(tallies: dict[str, dict[str, Tally]], console: Console, by: str = "model") -> None:
     """Print accuracy per standard, per grade, per `by` group (when several) and overall.
 
-    "format rate" is the share of responses where the strict rules found no answer."""
+    "format rate" is the share of responses whose answer the strict rules found (1 - the share without one)."""
     published = tallies["all"]["all"].published > 0
     grades = sorted(tallies["grade"], key=lambda g: GRADES.index(g) if g in GRADES else len(GRADES))
     console.print(_table("per standard", tallies["standard"], sorted(tallies["standard"]), published))

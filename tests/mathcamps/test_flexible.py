@@ -54,7 +54,7 @@ def test_nothing_concluded_is_nothing_extracted(response: str) -> None:
 
 def test_every_verdict_carries_both_judgements() -> None:
     v = grade("She had 3 and got 4 more.\nTherefore, she has 7 apples.", "7")
-    assert (v.correct, v.extracted, v.rule) == (False, None, "none")  # the headline stays the strict verdict
+    assert (v.correct, v.rule) == (True, "conclusion")  # the headline is the flexible verdict
     assert v.strict is not None and not v.strict.correct and not v.strict_found
     assert v.flexible is not None and (v.flexible.correct, v.flexible.rule, v.flexible.reading) == (
         True, "conclusion", "7",
@@ -82,9 +82,9 @@ def test_flexible_verdicts(response: str, expected: str, correct: bool) -> None:
 def test_gsm8k_marker_is_read_by_default_and_markers_are_a_setting() -> None:
     assert "####" in MARKERS and "marker" in RULES
     assert (extract("48 + 24 = 72\n#### 72").rule, extract("48 + 24 = 72\n#### 72").text) == ("marker", "72")
-    assert grade("So 72.\n#### 72", "72").correct
-    assert not grade("So 72.\nFINAL: 72", "72").correct
-    assert grade("So 72.\nFINAL: 72", "72", markers=("FINAL:",)).correct
+    assert grade("So 72.\n#### 72", "72").strict.correct
+    assert not grade("So 72.\nFINAL: 72", "72").strict.correct
+    assert grade("So 72.\nFINAL: 72", "72", markers=("FINAL:",)).strict.correct
     assert extract("#### 5\n#### 7").text == "7"  # the last marker wins
 
 

@@ -73,8 +73,6 @@ def test_regrade_comparison(expected: str, extracted: str, accepted: bool) -> No
         ("### Answer: 0.33", "1/3", False, True),  # ... but not a rounded one
         ("### Answer: 9.5 mm", "19/2", False, True),
         ("### Answer: 50%", "1/2", False, True),
-        ("Therefore, Sam has 45.7 liters.", "45.7000000000000", True, False),  # principled: strict only
-        ("David has 25 + 34 = 59 pens now.", "59", True, False),
         ("### Answer: 5, 6, 7", "5", True, False),  # the published rule reads the first number
     ],
 )
