@@ -10,8 +10,9 @@ Configured under `trainer.callbacks` in YAML, with a problem set (`probes.proble
 
 (`standards`, `per_standard`, `seed` and `style` alone still give a generated set.) Each probe greedily answers
 a fixed held-out problem set (and, for the originals it gets right, their follow-ups) with the model already
-in memory, logs `mathcamps/acc/<standard>`, `mathcamps/delta/<standard>`, `mathcamps/format/<standard>` (the
-share of answers that could be extracted), `mathcamps/p/<standard>`, `mathcamps/followup/...` through every
+in memory, logs `mathcamps/acc/<standard>` (the grader's headline, flexible, verdict), `mathcamps/strict/<standard>`
+(the marked answer alone), `mathcamps/format/<standard>` (the share of responses that marked their answer),
+`mathcamps/delta/<standard>`, `mathcamps/p/<standard>`, `mathcamps/followup/...` through every
 Lightning logger, and appends its records and results to
 `<log_dir>/mathcamps/` whether or not any logger works. Under DDP or FSDP each rank answers a shard and
 rank 0 gathers and logs (under FSDP with the parameters gathered on every rank for the probe's duration).

@@ -29,6 +29,9 @@ class Record:
 
     `turn` is 0 for an original and 1 for a follow-up (asked after its original). `asked` is False for a
     follow-up skipped because its original was answered wrongly: it has no prompt or response and counts as wrong.
+    `correct`, `extracted` and `rule` are the grader's headline (flexible) verdict; `strict` is the verdict on
+    the marked answer alone, and `in_format` whether the response marked one (`mathcamps.answers.grade`), so
+    that learning the answer format shows as format, not as skill.
     """
 
     id: str
@@ -47,6 +50,8 @@ class Record:
     asked: bool = True
     prompt_tokens: int = 0
     finish: str = ""
+    strict: bool = False
+    in_format: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,10 +69,12 @@ class Record:
 def score(problem: Problem, prompt: str, completion: Completion) -> Record:
     """The record of `problem` answered with `completion`: the grader's extraction and verdict."""
     verdict = grade(completion.text, problem.answer, problem.statement)
+    strict = verdict.strict or verdict  # a verdict built without its two judgements is its own strict one
     return Record(problem.id, problem.standard, problem.grade, prompt, completion.text, problem.answer,
                   verdict.extracted, verdict.rule, verdict.correct, completion.new_tokens, type=problem.type,
                   followup_to=problem.followup_to, turn=int(problem.is_followup),
-                  prompt_tokens=completion.prompt_tokens, finish=completion.finish)
+                  prompt_tokens=completion.prompt_tokens, finish=completion.finish,
+                  strict=strict.correct, in_format=verdict.strict_found)
 
 
 def not_asked(problem: Problem) -> Record:

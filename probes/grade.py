@@ -15,7 +15,8 @@ a dict keyed by `(problem_id, model)` with `model_generation` and nested `follow
 (`mathcamps.paper_rules`). Each output row's `correct` is the verdict under those rules; `strict_correct` and
 `flexible_correct` are the two extractions' verdicts. Prints accuracy per standard, per grade and overall (and
 per `--by` column, `model` by default when there are several), for both extractions, with the format rate (the
-share of responses whose answer is in the answer format: strict found one) and, where the input holds reference verdicts, the agreement with them.
+share of responses that marked their answer: strict found one) and, where the input holds reference verdicts,
+the agreement with them.
 """
 
 from __future__ import annotations

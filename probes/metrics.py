@@ -8,10 +8,12 @@ Accuracies are over originals unless the name says follow-up. Each accuracy come
 ```
 {
   "schema": 1,
-  "overall": Accuracy,                      # originals
+  "overall": Accuracy,                      # originals, the grader's headline (flexible) verdict
+  "strict": Accuracy,                       # originals, the verdict on the marked answer alone
+  "format_rate": float,                     # originals whose response marked its answer (strict found one)
   "unextractable_rate": float,              # originals whose response had no answer the grader could extract
   "by_grade": {"K": Accuracy, "1": ..., ...},
-  "by_standard": {"K.CC.C.7": Accuracy & {"unextractable_rate": float,
+  "by_standard": {"K.CC.C.7": Accuracy & {"strict": Accuracy, "format_rate": float, "unextractable_rate": float,
                                           "all_followups_right": Accuracy}, ...},
   "followups": null | {                     # null when no follow-up records exist (--no-followups)
     "by_kind": {"incremental-followup": {
@@ -79,6 +81,11 @@ def unextractable_rate(records: Iterable[Record]) -> float | None:
     return _rate([r for r in records if r.asked], lambda r: r.extracted is None)
 
 
+def format_rate(records: Iterable[Record]) -> float | None:
+    """Share of asked records whose response marked its answer (the strict rules found one)."""
+    return _rate([r for r in records if r.asked], lambda r: r.in_format)
+
+
 def all_followups_right(records: Iterable[Record]) -> Accuracy:
     """Accuracy where an original counts only if it and all its follow-ups are right."""
     records = list(records)
@@ -99,6 +106,8 @@ def by_standard(records: Iterable[Record]) -> dict[str, Accuracy]:
     for s in order:
         first = originals(groups[s])
         out[s] = accuracy(r.correct for r in first) | {
+            "strict": accuracy(r.strict for r in first),
+            "format_rate": format_rate(first),
             "unextractable_rate": unextractable_rate(first),
             "all_followups_right": all_followups_right(groups[s]),
         }
@@ -145,6 +154,8 @@ def summary(records: Iterable[Record]) -> dict[str, Any]:
     return {
         "schema": 1,
         "overall": accuracy(r.correct for r in first),
+        "strict": accuracy(r.strict for r in first),
+        "format_rate": format_rate(first),
         "unextractable_rate": unextractable_rate(first),
         "by_grade": by_grade(records),
         "by_standard": by_standard(records),

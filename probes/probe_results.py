@@ -43,8 +43,14 @@ class ProbeResult:
     """Per grade: the paired test against the baseline on the grade's problems pooled (BH across grades)."""
     grade_changes: dict[str, int] = field(default_factory=dict)
     """Per grade: +1 a significant gain, -1 a significant regression, 0 neither."""
+    overall_strict: float = 0.0
+    """Accuracy over all originals on the marked answer alone."""
+    overall_format: float = 0.0
+    """Share of all originals (asked) whose response marked its answer."""
+    strict: dict[str, float] = field(default_factory=dict)
+    """Per standard: accuracy on the marked answer alone (`acc` is the grader's headline, flexible, verdict)."""
     format: dict[str, float] = field(default_factory=dict)
-    """Per standard: share of originals whose response had an extractable answer (format, apart from skill)."""
+    """Per standard: share of originals whose response marked its answer (format, apart from skill)."""
     gains: list[str] = field(default_factory=list)
     """Standards significantly better than at the baseline."""
     regressions: list[str] = field(default_factory=list)
@@ -97,10 +103,13 @@ def measure(step: int, records: list[Record], baseline: list[Record] | None, pre
         unextractable=metrics.unextractable_rate(first) or 0.0,
         followups=metrics.followups(records),
         seconds=seconds,
+        overall_strict=_mean([r.strict for r in first]),
+        overall_format=metrics.format_rate(first) or 0.0,
     )
     for s in now:
         asked = [r for r in first if r.standard == s and r.asked]
-        result.format[s] = sum(r.extracted is not None for r in asked) / len(asked) if asked else 0.0
+        result.format[s] = metrics.format_rate(asked) or 0.0
+        result.strict[s] = _mean([r.strict for r in first if r.standard == s])
     pairs = {}
     for s, verdicts in now.items():
         shared = sorted(set(verdicts) & set(before.get(s, {})))
@@ -136,10 +145,12 @@ def scalars(result: ProbeResult) -> dict[str, float]:
     out |= {f"mathcamps/mde/{s}": v for s, v in result.mde.items()}
     out |= {f"mathcamps/significant/{s}": (1.0 if s in result.gains else -1.0 if s in result.regressions else 0.0)
             for s in result.p_values}
+    out |= {f"mathcamps/strict/{s}": v for s, v in result.strict.items()}
     out |= {f"mathcamps/format/{s}": v for s, v in result.format.items()}
     out |= {f"mathcamps/grade_p/{g}": v for g, v in result.grade_p_values.items()}
     out |= {f"mathcamps/grade_significant/{g}": v for g, v in result.grade_changes.items()}
-    out |= {"mathcamps/acc": result.overall, "mathcamps/format": 1.0 - result.unextractable,
+    out |= {"mathcamps/acc": result.overall, "mathcamps/format": result.overall_format,
+            "mathcamps/strict": result.overall_strict,
             "mathcamps/unextractable": result.unextractable,
             "mathcamps/gains": float(len(result.gains)), "mathcamps/regressions": float(len(result.regressions)),
             "mathcamps/probe_seconds": result.seconds}

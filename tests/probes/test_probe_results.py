@@ -8,8 +8,8 @@ from probes.probe_results import measure, scalars
 
 def records(standard: str, verdicts: list[bool], kind: str = "original-problem") -> list[Record]:
     grade = standard.split(".")[0]
-    return [Record(f"{standard}-0-{i}-0", standard, grade, "p", "r", "1", "1", "answer-line", ok, 3)
-            for i, ok in enumerate(verdicts)]
+    return [Record(f"{standard}-0-{i}-0", standard, grade, "p", "r", "1", "1", "answer-line", ok, 3, strict=ok,
+                   in_format=True) for i, ok in enumerate(verdicts)]
 
 
 def test_a_clear_regression_is_flagged():
@@ -75,6 +75,13 @@ def test_the_probe_corrects_for_many_standards_and_logs_p_values_flags_mde_and_f
     unextractable = [Record(r.id, r.standard, r.grade, "p", "", "1", None, "none", False, 3) for r in now[:5]]
     with_format = measure(1, unextractable + now[5:], base, None, alpha=0.05)
     assert with_format.format["K.OA.A.5"] == pytest.approx(15 / 20) and with_format.format["1.OA.A.1"] == 1.0
+    # a response graded right by its concluded answer, without the answer format: flexible yes, strict no
+    concluded = [Record(r.id, r.standard, r.grade, "p", "So 1.", "1", "1", "conclusion", True, 3) for r in now[:10]]
+    unformatted = measure(1, concluded + now[10:], base, None, alpha=0.05)
+    assert unformatted.acc["K.OA.A.5"] == 0.5 and unformatted.strict["K.OA.A.5"] == 0.0
+    assert unformatted.format["K.OA.A.5"] == 0.5 and unformatted.overall_format == pytest.approx(70 / 80)
+    logged = scalars(unformatted)
+    assert logged["mathcamps/strict/K.OA.A.5"] == 0.0 and logged["mathcamps/strict"] == pytest.approx(6 / 80)
     keys = scalars(corrected)
     assert keys["mathcamps/p/1.OA.A.1"] == pytest.approx(2 / 64)
     assert keys["mathcamps/q/1.OA.A.1"] == pytest.approx(2 / 64 * 2)
