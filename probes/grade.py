@@ -24,18 +24,22 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from mathcamps.answers import MARKERS, Rules, grade
 from mathcamps.problem import GRADES, Problem, grade_of
+
+if TYPE_CHECKING:  # the CLI starts without torch; a judge's backend is imported only when asked for
+    from probes.backends import Backend
 
 
 @dataclass(frozen=True)
@@ -182,14 +186,24 @@ class Tally:
 
 
 def regrade(
-    responses: list[Response], rules: Rules = "principled", markers: tuple[str, ...] = MARKERS, by: str = "model"
+    responses: list[Response],
+    rules: Rules = "principled",
+    markers: tuple[str, ...] = MARKERS,
+    by: str = "model",
+    judge: Backend | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Tally]]]:
     """Grade every response; return the output rows and tallies by standard, grade, the `by` column (keyed by
-    its name) and overall."""
+    its name) and overall. With a `judge`, responses whose answer the rules leave open are re-extracted by it
+    (`probes.reextract`), and what it copies out is judged by our own comparison."""
+    verdicts = [grade(r.response, r.answer or "", r.question, rules=rules, markers=markers) for r in responses]
+    if judge is not None:
+        from probes.reextract import reextract
+
+        rows = [(r.response, r.answer or "", r.question) for r in responses]
+        verdicts = reextract(rows, verdicts, judge, rules=rules)
     out: list[dict[str, Any]] = []
     tallies: dict[str, dict[str, Tally]] = {k: defaultdict(Tally) for k in ("standard", "grade", by, "all")}
-    for r in responses:
-        v = grade(r.response, r.answer or "", r.question, rules=rules, markers=markers)
+    for r, v in zip(responses, verdicts, strict=True):
         try:
             grade_name = grade_of(r.standard)
         except ValueError:
@@ -249,6 +263,17 @@ def report(tallies: dict[str, dict[str, Tally]], console: Console, by: str = "mo
         console.print(f"against the reference verdicts: TP {tp}  FP {fp}  FN {fn}  TN {tn}")
 
 
+def _judge(name: str, model: str, batch_size: int) -> Backend:
+    """The judge backend: an endpoint for a URL, else an HF model (hub id or folder) loaded here."""
+    from probes.reextract import SETTINGS, EndpointBackend
+
+    if name.startswith(("http://", "https://")):
+        return EndpointBackend(name, model, batch_size=batch_size, api_key=os.environ.get("OPENAI_API_KEY"))
+    from probes.backends.hf import load_hf_backend
+
+    return load_hf_backend(name, SETTINGS, batch_size=batch_size)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m probes.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("responses", type=Path, help="JSONL/JSON responses, or a published results file")
@@ -270,15 +295,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--by", default="model", metavar="COLUMN", help="a column of the input to report accuracy by (default: model)"
     )
+    parser.add_argument(
+        "--judge",
+        metavar="URL_OR_MODEL",
+        help="re-extract open answers with an LLM: an OpenAI-compatible endpoint URL, or an HF model id or folder",
+    )
+    parser.add_argument("--judge-model", default="judge", help="the model name sent to a --judge endpoint")
+    parser.add_argument("--judge-batch-size", type=int, default=16, help="prompts per request or batch")
     args = parser.parse_args(argv)  # fmt: skip
     try:
         problems = read_problems(args.problems) if args.problems else None
         responses = read_responses(args.responses, problems)
+        judge = _judge(args.judge, args.judge_model, args.judge_batch_size) if args.judge else None
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     markers = tuple(args.marker) if args.marker else MARKERS
-    rows, tallies = regrade(responses, args.rules, markers, args.by)
+    rows, tallies = regrade(responses, args.rules, markers, args.by, judge)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with args.out.open("w") as f:

@@ -91,3 +91,18 @@ def test_a_tiny_local_model_as_judge(tiny_model_dir) -> None:
     out = reextract(rows, verdicts, backend)
     assert len(out) == 3 and all(isinstance(v.correct, bool) for v in out)
     assert all(v.rule in ("llm", "none") for v in out)  # an untrained judge may copy anything, never crash
+
+
+def test_probes_grade_asks_a_judge_endpoint_from_the_command_line(endpoint: str, tmp_path) -> None:
+    from probes.grade import main
+
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "standard": "K.OA.A.5", "response": r, "answer": a}) + "\n"
+                            for i, (r, a, _) in enumerate(ROWS)))  # fmt: skip
+    out = tmp_path / "graded.jsonl"
+    assert main([str(path), "--out", str(out)]) == 0
+    assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [True, False, False, False, False]
+    assert main([str(path), "--out", str(out), "--judge", endpoint, "--judge-batch-size", "3"]) == 0
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["correct"] for g in graded] == [True, True, False, False, False]
+    assert graded[1]["rule"] == "llm" and [len(b) for b in _Judge.batches] == [3, 1]
