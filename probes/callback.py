@@ -31,7 +31,7 @@ from rich.table import Table
 
 from mathcamps.generate import generate_distinct
 from mathcamps.problem import Problem, grade_order
-from mathcamps.templates import Style
+from mathcamps.render.templates import Style
 from probes import probe_wandb
 from probes.engine import Record, evaluate
 from probes.probe_results import ProbeResult, measure, scalars

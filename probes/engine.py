@@ -15,7 +15,7 @@ from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from mathcamps.answers import grade
+from mathcamps.answers.grade import grade
 from mathcamps.problem import Problem
 from probes.backends import Backend, Completion, GenerationSettings
 from probes.prompts import Prompter, Turn, make_prompter

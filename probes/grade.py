@@ -27,7 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mathcamps.answers import grade
+from mathcamps.answers.grade import grade
 from mathcamps.problem import GRADES, Problem, grade_of
 
 

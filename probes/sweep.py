@@ -28,7 +28,7 @@ from rich.console import Console
 
 from mathcamps.generate import generate_distinct
 from mathcamps.problem import Problem
-from mathcamps.templates import Style
+from mathcamps.render.templates import Style
 from probes import engine
 from trainers.hf import load_model, load_tokenizer
 

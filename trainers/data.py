@@ -20,9 +20,9 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedTokenizerBase
 
 from mathcamps.generate import generate_problems
-from mathcamps.lang import structure_key
+from mathcamps.grammar.lang import structure_key
 from mathcamps.problem import Problem
-from mathcamps.templates import Style
+from mathcamps.render.templates import Style
 from trainers.module import IGNORE, NUM_TOKENS
 from trainers.sources import Messages, chat_messages, read_chat_jsonl, read_published
 

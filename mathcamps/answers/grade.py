@@ -2,9 +2,9 @@
 
 Extraction is kept apart from judging so each can be seen and tested. `extract` finds the answer text by the
 first rule that fires (see `RULES`); `grade` reads that text as a value of the expected answer's type
-(`mathcamps.answer_types`) and judges it. "Unextractable" (no answer found) is reported apart from "wrong".
+(`mathcamps.answers.types`) and judges it. "Unextractable" (no answer found) is reported apart from "wrong".
 
-Model text is untrusted: nothing is evaluated, numbers come from the bounded grammar in `mathcamps.numbers`, and
+Model text is untrusted: nothing is evaluated, numbers come from the bounded grammar in `mathcamps.answers.numbers`, and
 every input is cut to a fixed size first, so a verdict costs a bounded amount of work whatever the text.
 
     >>> grade("48/2 = 24 clips in May, 48 + 24 = 72 in all.\\n### Answer: 72 clips", "72")
@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mathcamps.answer_types import (
+from mathcamps.answers.numbers import Num, clean_latex, normalise, read_number, scan, show
+from mathcamps.answers.types import (
     Answer,
     Mapping,
     Number,
@@ -29,7 +30,6 @@ from mathcamps.answer_types import (
     read_relation,
     read_values,
 )
-from mathcamps.numbers import Num, clean_latex, normalise, read_number, scan, show
 
 MAX_RESPONSE_CHARS = 32_000  # a 1,000-token response is ~5k characters; beyond this we read the head only
 MAX_ANSWER_CHARS = 400  # an extracted answer is cut to this before it is read

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import isqrt
 
-from mathcamps import lang
-from mathcamps.grammar_tree import (
+from mathcamps.grammar import lang
+from mathcamps.grammar.tree import (
     Compare,
     EvalError,
     Expr,
@@ -357,7 +357,7 @@ def _walk(e: Expr, std: Standard | None = None) -> list[Expr]:
 
 
 def _t(e: Expr) -> str:
-    from mathcamps.grammar_tree import expr_text
+    from mathcamps.grammar.tree import expr_text
 
     return expr_text(e)
 
