@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not an installed copy
 
-from mathcamps.answer_types import Mapping, Number, Pairs, Relation, parse_answer  # noqa: E402
-from mathcamps.answers import Rules, grade  # noqa: E402
-from mathcamps.numbers import Num, decimal_places, round_to, show, terminates  # noqa: E402
+from mathcamps.answers.grade import Rules, grade  # noqa: E402
+from mathcamps.answers.numbers import Num, decimal_places, round_to, show, terminates  # noqa: E402
+from mathcamps.answers.types import Mapping, Number, Pairs, Relation, parse_answer  # noqa: E402
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mathcamps-v1" / "mathcamps.json"
 GRADED_DEV = REFERENCE.parents[1] / "graded-dev" / "responses.jsonl.gz"

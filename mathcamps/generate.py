@@ -18,16 +18,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mathcamps.followups import derive, followup_rng
-from mathcamps.grammar import problem_rng, sample_structure
-from mathcamps.grammar_check import answer
-from mathcamps.grammar_tree import Structure
+from mathcamps.grammar.check import answer
+from mathcamps.grammar.followups import derive, followup_rng
+from mathcamps.grammar.lang import structure_key
+from mathcamps.grammar.sample import problem_rng, sample_structure
+from mathcamps.grammar.tree import Structure
 from mathcamps.io import write_problems
-from mathcamps.lang import structure_key
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
-from mathcamps.solutions import solve_steps
+from mathcamps.render.solutions import solve_steps
+from mathcamps.render.templates import Style, render, render_followup
 from mathcamps.standards import FollowupKind, Standard, UnknownStandardError, resolve_standards
-from mathcamps.templates import Style, render, render_followup
 
 _KIND_INDEX: dict[FollowupKind, int] = {"incremental": 1, "counterfactual": 2}
 _KIND_TYPE: dict[FollowupKind, str] = {"incremental": INCREMENTAL, "counterfactual": COUNTERFACTUAL}

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mathcamps.problem import Problem, grade_order
-from mathcamps.templates import Style
+from mathcamps.render.templates import Style
 from probes import probe_wandb
 from probes.engine import Record
 from probes.probe_results import ProbeResult, measure, scalars

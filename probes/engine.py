@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from mathcamps.answers import grade
+from mathcamps.answers.grade import grade
 from mathcamps.problem import Problem
 from probes.backends import Backend, Completion
 from probes.prompts import Prompter, Turn

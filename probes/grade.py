@@ -12,7 +12,7 @@ on `id`. A row's `correct`, when it holds a boolean, is taken as a reference ver
 a dict keyed by `(problem_id, model)` with `model_generation` and nested `followups`, is read as it is.
 
 `--rules principled` (the default) judges exact values; `--rules paper` reproduces the published verdicts
-(`mathcamps.paper_rules`). Each output row's `correct` is the verdict under those rules; `strict_correct` and
+(`mathcamps.answers.paper_rules`). Each output row's `correct` is the verdict under those rules; `strict_correct` and
 `flexible_correct` are the two extractions' verdicts. Prints accuracy per standard, per grade and overall (and
 per `--by` column, `model` by default when there are several), for both extractions, with the format rate (the
 share of responses that marked their answer: strict found one) and, where the input holds reference verdicts,
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from mathcamps.answers import MARKERS, Rules, grade
+from mathcamps.answers.grade import MARKERS, Rules, grade
 from mathcamps.problem import GRADES, Problem, grade_of
 
 if TYPE_CHECKING:  # the CLI starts without torch; a judge's backend is imported only when asked for

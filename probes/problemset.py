@@ -23,7 +23,7 @@ from typing import Any
 
 from mathcamps.io import problem_from_row, read_problems, read_reference
 from mathcamps.problem import Problem, grade_order
-from mathcamps.templates import Style
+from mathcamps.render.templates import Style
 
 HUB_DATASET = "mathcamps/mathcamps"
 """The published release on the Hugging Face hub."""

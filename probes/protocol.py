@@ -22,7 +22,7 @@ from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from mathcamps.lang import structure_key
+from mathcamps.grammar.lang import structure_key
 from mathcamps.problem import Problem
 from probes.backends import GenerationSettings
 from probes.engine import Record, run

@@ -21,8 +21,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 
-from mathcamps.answer_types import Number, Pairs, Relation, parse_answer
-from mathcamps.answers import Judgement, Rules, Verdict, clip, judge, paper_judge
+from mathcamps.answers.grade import Judgement, Rules, Verdict, clip, judge, paper_judge
+from mathcamps.answers.types import Number, Pairs, Relation, parse_answer
 from probes.backends import Backend, Completion, GenerationSettings
 
 MAX_RESPONSE_CHARS = 6_000  # the judge sees the end of a long response, where its answer is

@@ -21,7 +21,7 @@ from transformers import PreTrainedTokenizerBase
 
 from mathcamps.generate import generate_problems
 from mathcamps.problem import Problem
-from mathcamps.templates import Style
+from mathcamps.render.templates import Style
 from trainers.holdout import HoldOut
 from trainers.module import IGNORE, NUM_TOKENS
 from trainers.sources import Messages, chat_messages, read_chat_jsonl, read_published

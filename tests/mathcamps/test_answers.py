@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 
-from mathcamps.answer_types import Mapping, Number, Pairs, Relation, Values, parse_answer
-from mathcamps.answers import RULES, Verdict, equivalent, extract, grade
-from mathcamps.numbers import decimal_places, normalise, parse, round_to, scan, terminates
+from mathcamps.answers.grade import RULES, Verdict, equivalent, extract, grade
+from mathcamps.answers.numbers import decimal_places, normalise, parse, round_to, scan, terminates
+from mathcamps.answers.types import Mapping, Number, Pairs, Relation, Values, parse_answer
 
 # (response, rule that must fire, extracted text)
 EXTRACTION = [

@@ -8,9 +8,9 @@ from functools import cache
 
 import pytest
 
-from mathcamps.answer_types import Mapping, Number, Pairs, Relation, parse_answer
-from mathcamps.answers import grade
-from mathcamps.numbers import decimal_places, round_to, terminates
+from mathcamps.answers.grade import grade
+from mathcamps.answers.numbers import decimal_places, round_to, terminates
+from mathcamps.answers.types import Mapping, Number, Pairs, Relation, parse_answer
 from mathcamps.problem import Problem
 from tests.reference import reference_dir
 

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mathcamps.answer_types import Number, parse_answer
-from mathcamps.answers import MAX_RESPONSE_CHARS, Verdict, equivalent, extract, grade
-from mathcamps.numbers import Num, normalise, parse, round_to, scan, show, terminates
+from mathcamps.answers.extract import MAX_RESPONSE_CHARS, extract
+from mathcamps.answers.grade import Verdict, equivalent, grade
+from mathcamps.answers.numbers import Num, normalise, parse, round_to, scan, show, terminates
+from mathcamps.answers.types import Number, parse_answer
 
 TIME_BOUND_S = 0.05  # loose on a shared machine; the bound is 10 ms, measured by benchmarks/grade_speed.py
 

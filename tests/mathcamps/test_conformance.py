@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mathcamps.answers import equivalent
-from mathcamps.lang import format_structure, parse, structure_key
-from mathcamps.llm_render import cycle_verdict, extract_structure
-from mathcamps.solver import SolveError, solve
+from mathcamps.answers.grade import equivalent
+from mathcamps.grammar.lang import format_structure, parse, structure_key
+from mathcamps.grammar.solver import SolveError, solve
+from mathcamps.render.llm import cycle_verdict, extract_structure
 from tests.reference import reference_dir
 
 MISMATCHES = Path(__file__).parent / "data" / "known_answer_mismatches.json"

@@ -3,8 +3,8 @@ no credit where nothing is concluded; and every verdict carrying both the strict
 
 import pytest
 
-from mathcamps.answers import MARKERS, RULES, extract, grade
-from mathcamps.flexible import FLEXIBLE_RULES, flexible_extract
+from mathcamps.answers.flexible import FLEXIBLE_RULES, flexible_extract
+from mathcamps.answers.grade import MARKERS, RULES, extract, grade
 
 # (response, rule, text a reader takes)
 CONCLUDED = [

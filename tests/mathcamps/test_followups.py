@@ -1,9 +1,9 @@
 import pytest
 
-from mathcamps.followups import counterfactual, derive, followup_rng, incremental
-from mathcamps.grammar import sample_structure
-from mathcamps.grammar_check import answer, violations
-from mathcamps.grammar_tree import Num, literals, parse_structure, variables
+from mathcamps.grammar.check import answer, violations
+from mathcamps.grammar.followups import counterfactual, derive, followup_rng, incremental
+from mathcamps.grammar.sample import sample_structure
+from mathcamps.grammar.tree import Num, literals, parse_structure, variables
 from mathcamps.standards import STANDARDS, get_standard
 from tests.mathcamps.sympy_check import sympy_answer
 from tests.mathcamps.test_grammar import _sym

@@ -3,10 +3,10 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from mathcamps import solver
-from mathcamps.grammar import problem_rng, sample_structure
-from mathcamps.grammar_check import answer, violations
-from mathcamps.grammar_tree import parse_structure, to_lang
+from mathcamps.grammar import solver
+from mathcamps.grammar.check import answer, violations
+from mathcamps.grammar.sample import problem_rng, sample_structure
+from mathcamps.grammar.tree import parse_structure, to_lang
 from mathcamps.standards import STANDARD_IDS, STANDARDS, get_standard
 from tests.mathcamps.sympy_check import sympy_answer
 

@@ -3,8 +3,8 @@
 import json
 from collections import Counter
 
-from mathcamps.grammar_check import answer, violations
-from mathcamps.grammar_tree import parse_structure
+from mathcamps.grammar.check import answer, violations
+from mathcamps.grammar.tree import parse_structure
 from mathcamps.standards import STANDARD_IDS
 from tests.reference import reference_dir
 
@@ -38,7 +38,7 @@ def test_at_least_95_percent_of_published_originals_are_accepted():
 
 
 def test_our_answers_of_accepted_published_originals_match_the_published_answers():
-    from mathcamps.answers import equivalent
+    from mathcamps.answers.grade import equivalent
 
     checked = 0
     for p in _originals():

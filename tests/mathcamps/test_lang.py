@@ -6,16 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathcamps.geometry import (
-    geometry_form,
-    mark_constants,
-    quadrilateral_perimeter,
-    rectangle_area,
-    rectangle_perimeter,
-    regular_polygon_perimeter,
-    triangle_perimeter,
-)
-from mathcamps.lang import (
+from mathcamps.grammar.lang import (
     BinOp,
     Compare,
     Context,
@@ -168,28 +159,6 @@ def test_invalid_nodes_name_the_bad_value() -> None:
         Context("weather", "sunny")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'q'"):
         Question("q", ())
-
-
-def test_geometry_forms_print_as_published_and_are_recognised() -> None:
-    y, s = Var("y"), Var("s")
-    assert format_expr(rectangle_perimeter(Num(83), y)) == "((2 * 83) + (2 * y))"
-    assert format_expr(regular_polygon_perimeter(3, s)) == "(3 * s)"
-    assert format_expr(triangle_perimeter(Num(2), Num(667), Var("o"))) == "((2 + 667) + o)"
-    assert format_expr(quadrilateral_perimeter(Num(1), Num(2), Num(3), s)) == "((1 + 2) + (3 + s))"
-    assert format_expr(rectangle_area(Num(3), Num(4))) == "(3 * 4)"
-    for text, form in [
-        ("((2 * 21) + (2 * 37))", "rectangle_perimeter"),
-        ("(4 * b)", "regular"),
-        ("((((41 + 28) + 90) + m) + 98)", "sum_of_sides"),
-        ("((1 + 2) + (3 + 4))", "sum_of_sides"),
-        ("(3 * 4)", "regular"),  # ambiguous by shape: a literal >= 3 times a side reads as regular
-        ("(w * 4)", "rectangle_area"),
-        ("(3 - 4)", None),
-    ]:
-        assert geometry_form(parse_expr(text)) == form, text  # type: ignore[arg-type]
-    marked = mark_constants(parse_expr("((2 * 21) + (2 * 37))"))  # type: ignore[arg-type]
-    assert [lit.const for lit in literals(marked)] == [True, False, True, False]
-    assert marked == parse_expr("((2 * 21) + (2 * 37))")  # const is metadata, not identity
 
 
 # ---- property: any AST prints to text that parses back to the same AST

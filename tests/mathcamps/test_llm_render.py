@@ -13,8 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from mathcamps.lang import parse
-from mathcamps.llm_render import (
+from mathcamps.grammar.lang import parse
+from mathcamps.grammar.solver import solve
+from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
+from mathcamps.render.llm import (
     BACK_SYSTEM,
     RENDER_SYSTEM,
     CycleReport,
@@ -25,8 +27,6 @@ from mathcamps.llm_render import (
     extract_structure,
     same_answer,
 )
-from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
-from mathcamps.solver import solve
 
 
 def _statement_for(structure: str) -> str:

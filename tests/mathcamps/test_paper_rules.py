@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mathcamps.answers import grade
-from mathcamps.paper_rules import normalise, regrade_accepts, rule_grade
+from mathcamps.answers.grade import grade
+from mathcamps.answers.paper_rules import normalise, regrade_accepts, rule_grade
 from tests.mathcamps.test_answers_safety import EXPECTED, HUGE
 from tests.reference import reference_dir
 
@@ -158,9 +158,9 @@ def test_linear_normalisation_matches_its_regular_expressions(atoms: list[str]) 
 def test_module_examples_hold() -> None:
     import doctest
 
-    import mathcamps.answers
-    import mathcamps.flexible
-    import mathcamps.paper_rules
+    import mathcamps.answers.flexible
+    import mathcamps.answers.grade
+    import mathcamps.answers.paper_rules
 
-    for module in (mathcamps.paper_rules, mathcamps.flexible, mathcamps.answers):
+    for module in (mathcamps.answers.paper_rules, mathcamps.answers.flexible, mathcamps.answers.grade):
         assert doctest.testmod(module).failed == 0, module.__name__

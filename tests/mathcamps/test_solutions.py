@@ -1,11 +1,11 @@
 import pytest
 
-from mathcamps.answers import grade
-from mathcamps.followups import derive, followup_rng
-from mathcamps.grammar import sample_structure
-from mathcamps.grammar_check import answer
-from mathcamps.grammar_tree import parse_structure
-from mathcamps.solutions import answer_line_text, solve_steps
+from mathcamps.answers.grade import grade
+from mathcamps.grammar.check import answer
+from mathcamps.grammar.followups import derive, followup_rng
+from mathcamps.grammar.sample import sample_structure
+from mathcamps.grammar.tree import parse_structure
+from mathcamps.render.solutions import answer_line_text, solve_steps
 from mathcamps.standards import STANDARD_IDS, get_standard
 
 

@@ -7,8 +7,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathcamps.lang import BinOp, Define, Num, Question, Structure, Var, format_expr, format_structure, frac
-from mathcamps.solver import (
+from mathcamps.grammar.lang import BinOp, Define, Num, Question, Structure, Var, format_expr, format_structure, frac
+from mathcamps.grammar.solver import (
     DecimalAnswer,
     IntegerAnswer,
     MappingAnswer,

@@ -2,11 +2,11 @@ import re
 
 import pytest
 
-from mathcamps.followups import derive, followup_rng
-from mathcamps.grammar import problem_rng, sample_structure
-from mathcamps.grammar_tree import Num, Op, Var, is_fraction_literal
+from mathcamps.grammar.followups import derive, followup_rng
+from mathcamps.grammar.sample import problem_rng, sample_structure
+from mathcamps.grammar.tree import Num, Op, Var, is_fraction_literal
+from mathcamps.render.templates import number_text, render, render_followup
 from mathcamps.standards import STANDARD_IDS, get_standard
-from mathcamps.templates import number_text, render, render_followup
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:/\d+)?")
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mathcamps.answers import Verdict
+from mathcamps.answers.grade import Verdict
 from mathcamps.generate import generate_problems
 from mathcamps.io import read_problems, write_problems
 from probes import engine

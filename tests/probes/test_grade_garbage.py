@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from mathcamps.answers import grade
+from mathcamps.answers.grade import grade
 from mathcamps.generate import generate_problems
 
 STANDARDS = ["K.CC.C.7", "K.OA.A.5", "K.NBT.A.1", "1.OA.A.1", "2.NBT.B.5", "3.OA.C.7", "4.NF.A.2", "6.EE.A.1"]

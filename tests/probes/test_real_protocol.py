@@ -12,7 +12,7 @@ import yaml
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
 import probes.sweep
-from mathcamps.answers import Verdict
+from mathcamps.answers.grade import Verdict
 from mathcamps.generate import generate_problems
 from probes import engine, evaluate
 from probes.sweep import parse_config, resolve_checkpoints, run_sweep

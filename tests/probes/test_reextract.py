@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from mathcamps.answers import grade
+from mathcamps.answers.grade import grade
 from probes.backends import GenerationSettings
 from probes.backends.hf import load_hf_backend
 from probes.reextract import SETTINGS, EndpointBackend, needs_reextraction, prompt_for, reextract

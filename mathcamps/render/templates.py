@@ -6,7 +6,7 @@ random stream: a theme (a person and the things they count), one of several sent
 one of several question forms. Standards whose problems are exercises rather than stories (comparisons, factor
 pairs, equations, powers, fraction arithmetic) have their own forms.
 
-    >>> from mathcamps.grammar import sample_structure, problem_rng
+    >>> from mathcamps.grammar.sample import sample_structure, problem_rng
     >>> s = sample_structure("2.NBT.B.5", seed=0, index=0)
     >>> render("2.NBT.B.5", s, problem_rng("2.NBT.B.5/text", 0, 0)).text  # doctest: +SKIP
     'Lena has 53 stickers and gets 12 more. How many stickers does Lena have now?'
@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from mathcamps.grammar_tree import Compare, Expr, Num, Op, Structure, Var, expr_text, is_fraction_literal, literals
+from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Var, expr_text, is_fraction_literal, literals
 from mathcamps.standards import FollowupKind, Standard, get_standard
 
 NAMES = (

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import isqrt
 
-from mathcamps import lang
-from mathcamps.grammar_tree import (
+from mathcamps.grammar import lang
+from mathcamps.grammar.tree import (
     Compare,
     EvalError,
     Expr,
@@ -199,7 +199,7 @@ def _var_nodes(e: Expr) -> list[Var]:
 def accepts(standard: Standard | str, structure: AnyStructure, followup: bool = False) -> bool:
     """Whether the standard's constraints allow `structure` (`followup`: one statement over the length limit).
 
-    `structure` may be our working form, a `mathcamps.lang.Structure`, or text in the published syntax.
+    `structure` may be our working form, a `mathcamps.grammar.lang.Structure`, or text in the published syntax.
     """
     return not violations(standard, structure, followup)
 
@@ -357,7 +357,7 @@ def _walk(e: Expr, std: Standard | None = None) -> list[Expr]:
 
 
 def _t(e: Expr) -> str:
-    from mathcamps.grammar_tree import expr_text
+    from mathcamps.grammar.tree import expr_text
 
     return expr_text(e)
 

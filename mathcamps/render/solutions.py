@@ -4,7 +4,7 @@ Each solution computes one value per line, from the structure alone, and ends wi
 line the evaluation prompt asks models to write. The answer is written exactly: a whole number, a reduced
 fraction, a terminating decimal, a relation, factor pairs, or the values of a system's unknowns.
 
-    >>> from mathcamps.grammar_tree import parse_structure
+    >>> from mathcamps.grammar.tree import parse_structure
     >>> print(solve_steps("2.NBT.B.5", parse_structure("[[var k = (53 + 12)]]\\n[[question m = ['k']]]")))
     53 + 12 = 65
     ### Answer: 65
@@ -15,8 +15,8 @@ from __future__ import annotations
 from fractions import Fraction
 from math import isqrt
 
-from mathcamps.grammar_check import answer, solve_equations
-from mathcamps.grammar_tree import Compare, Expr, Num, Op, Structure, Value, Var, decimal_text, evaluate
+from mathcamps.grammar.check import answer, solve_equations
+from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Value, Var, decimal_text, evaluate
 from mathcamps.standards import Standard, get_standard
 
 
@@ -140,7 +140,7 @@ def _norm(v: Value) -> Value:
 
 
 def _has_decimals(s: Structure) -> bool:
-    from mathcamps.grammar_check import _all_literals
+    from mathcamps.grammar.check import _all_literals
 
     return any(n.is_decimal for n in _all_literals(s))
 

@@ -1,6 +1,6 @@
 """The sampler: draws symbolic structures that satisfy a standard's constraints.
 
-    >>> from mathcamps.grammar import sample_structure
+    >>> from mathcamps.grammar.sample import sample_structure
     >>> print(sample_structure("2.NBT.B.5", seed=0, index=0).text())  # doctest: +SKIP
     [[var k = (53 + 12)]]
     [[question m = ['k']]]
@@ -21,8 +21,8 @@ import random
 import string
 from fractions import Fraction
 
-from mathcamps.grammar_check import MAX_NAMES, accepts, check_statement
-from mathcamps.grammar_tree import Compare, Expr, Num, Op, Statement, Structure, Value, Var, evaluate, num
+from mathcamps.grammar.check import MAX_NAMES, accepts, check_statement
+from mathcamps.grammar.tree import Compare, Expr, Num, Op, Statement, Structure, Value, Var, evaluate, num
 from mathcamps.standards import Standard, get_standard
 
 _BINARY = {"addition": "+", "subtraction": "-", "multiplication": "*"}

@@ -20,7 +20,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
 
-from mathcamps.numbers import Num, clean_latex, normalise, parse, read_number, round_to, scan, terminates
+from mathcamps.answers.numbers import Num, clean_latex, normalise, parse, read_number, round_to, scan, terminates
 
 SIGNIFICANT = 15  # SymPy prints a Float with 15 significant digits
 MIN_ROUNDED_PLACES = 2  # a rounded decimal for a non-terminating value must show at least this many places
@@ -239,7 +239,7 @@ def _sympy_float(value: Fraction) -> str:
     return f"{mantissa}e{'+' if int(power) > 0 else '-'}{abs(int(power))}"
 
 
-# Reading model text as each answer type. Numbers have their reader in `mathcamps.numbers`.
+# Reading model text as each answer type. Numbers have their reader in `mathcamps.answers.numbers`.
 
 _ARROW = re.compile(r"-+>|=+>|→|⇒|⟹|⟶|:=")
 _REL = re.compile(

@@ -16,9 +16,9 @@ import random
 import string
 from fractions import Fraction
 
-from mathcamps.grammar import _Expansion, problem_rng
-from mathcamps.grammar_check import accepts, check_statement
-from mathcamps.grammar_tree import Compare, Expr, Num, Op, Statement, Structure, Value, Var, evaluate, num, replace
+from mathcamps.grammar.check import accepts, check_statement
+from mathcamps.grammar.sample import _Expansion, problem_rng
+from mathcamps.grammar.tree import Compare, Expr, Num, Op, Statement, Structure, Value, Var, evaluate, num, replace
 from mathcamps.standards import FollowupKind, Standard, get_standard
 
 _TRIES = 300

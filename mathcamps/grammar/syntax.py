@@ -1,7 +1,7 @@
 """The nodes of the MathCAMPS symbolic language, their canonical printing and traversal.
 
-This is the data half of `mathcamps.lang` (which adds the parser and re-exports everything here);
-import from `mathcamps.lang`.
+This is the data half of `mathcamps.grammar.lang` (which adds the parser and re-exports everything here);
+import from `mathcamps.grammar.lang`.
 """
 
 from __future__ import annotations

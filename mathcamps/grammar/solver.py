@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, Literal, TypeAlias
 
-from mathcamps.lang import (
+from mathcamps.grammar.lang import (
     BinOp,
     Compare,
     Dec,

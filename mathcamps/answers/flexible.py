@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 
-from mathcamps.answers import _ANNOTATION, Extraction, _cut_runaway, _only_value
-from mathcamps.numbers import clean_latex, normalise, scan
+from mathcamps.answers.extract import _ANNOTATION, Extraction, _cut_runaway, _only_value
+from mathcamps.answers.numbers import clean_latex, normalise, scan
 
 TAIL_CHARS = 4_000  # the closing part of a response that these rules read
 MAX_LINES = 4  # closing lines with a value in them that are tried, last first

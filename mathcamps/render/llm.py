@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal, Protocol, TypedDict
 
-from mathcamps.lang import format_structure, parse
+from mathcamps.grammar.lang import format_structure, parse
+from mathcamps.grammar.solver import Answer, FinalAnswer, MappingAnswer, SolveError, decimal_text, solve
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
-from mathcamps.solver import Answer, FinalAnswer, MappingAnswer, SolveError, decimal_text, solve
 
 
 class ChatMessage(TypedDict):

@@ -2,11 +2,11 @@
 
 The published verdict (SPEC §4.4-4.6) is the rule-based grade, and where that fails, an LLM's re-extraction of
 the final answer judged by a second, more lenient comparison. `rule_grade` reproduces the first part. In place
-of the LLM we use our own reading of the concluded final answer (`mathcamps.flexible`); `regrade_accepts` is the
+of the LLM we use our own reading of the concluded final answer (`mathcamps.answers.flexible`); `regrade_accepts` is the
 comparison the published regrade applied to what the LLM extracted. `mathcamps.answers.grade(..., rules="paper")`
 puts the two together.
 
-Where the paper mode differs from the principled default (`mathcamps.answer_types.Number.accepts`), each a
+Where the paper mode differs from the principled default (`mathcamps.answers.types.Number.accepts`), each a
 behaviour of the published grader that the published numbers rest on:
 - decimals: the published rule compares a decimal digit by digit, and its last digit not at all, so 33.9 is
   taken for 33.06 and 2.59 for 2.5921, but 33 is not taken for 33.06. The default asks for the exact value, or a

@@ -3,7 +3,7 @@
 The sampler, the constraint check, follow-ups, templates and worked solutions all walk this form, because it
 carries what the text cannot: which literals are formula constants (`fixed`, e.g. the 2 in `2*l + 2*w`, never
 changed by a counterfactual) and exact values for every literal. `Structure.text()` prints the published syntax
-(`[[var x = (a + b)]]`, `[[question q = ['x']]]`), which `mathcamps.lang` parses; `parse_structure` reads that
+(`[[var x = (a + b)]]`, `[[question q = ['x']]]`), which `mathcamps.grammar.lang` parses; `parse_structure` reads that
 syntax back, so published structures can be checked against a standard's constraints.
 
 Values are exact: `int` where whole, `fractions.Fraction` otherwise (decimal literals are read as exact decimals).
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
-from mathcamps import lang
+from mathcamps.grammar import lang
 
 Value = int | Fraction
 
@@ -268,11 +268,11 @@ def float15(value: Value) -> str:
     return f"{d:.{places}f}"
 
 
-# ---------------------------------------------------------------- to and from mathcamps.lang
+# ---------------------------------------------------------------- to and from mathcamps.grammar.lang
 
 
 def to_lang(structure: Structure, context: lang.Context | None = None) -> lang.Structure:
-    """The same structure as `mathcamps.lang` nodes (formula constants keep their `const` mark)."""
+    """The same structure as `mathcamps.grammar.lang` nodes (formula constants keep their `const` mark)."""
     statements: list[lang.Statement] = []
     for s in structure.statements:
         if isinstance(s.target, Num):
@@ -298,7 +298,7 @@ def _lang_expr(e: Expr) -> lang.Target:
 
 
 def from_lang(structure: lang.Structure) -> Structure:
-    """Our working form of a `mathcamps.lang` structure (the context line is dropped)."""
+    """Our working form of a `mathcamps.grammar.lang` structure (the context line is dropped)."""
     statements = []
     for s in structure.statements:
         if isinstance(s, lang.Equation):
@@ -330,7 +330,7 @@ def _from_lang_expr(e: lang.Target) -> Expr:
 
 
 def parse_structure(text: str) -> Structure:
-    """Read the published syntax (via `mathcamps.lang.parse`); a `theme:`/`math concept:` line is ignored."""
+    """Read the published syntax (via `mathcamps.grammar.lang.parse`); a `theme:`/`math concept:` line is ignored."""
     return from_lang(lang.parse(text))
 
 

@@ -24,8 +24,6 @@ API summary:
   are ignored. Errors are `StructureSyntaxError`, naming the line, column and bad token.
 - Traversal: `walk(e)` (pre-order), `replace_at(e, k, new)` (k-th node of `walk`), `names(e)`, `literals(e)`,
   `rename(structure, mapping)`; `structure_key(text)` canonical key for train/eval disjointness.
-- Geometry forms, built from the arithmetic nodes: `triangle_perimeter`, `sum_of_sides`, `square_perimeter`,
-  `regular_polygon_perimeter`, `rectangle_perimeter`, `rectangle_area` (in `mathcamps.geometry`).
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from mathcamps.syntax import (
+from mathcamps.grammar.syntax import (
     CONTEXT_KINDS,
     OPS,
     BinOp,

@@ -1,0 +1,1 @@
+"""Read and judge an answer: number reading, answer types, the grader."""

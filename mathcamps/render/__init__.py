@@ -1,0 +1,1 @@
+"""Write a structure as text: templates, worked solutions, LLM-rendering prompts."""
