@@ -22,12 +22,12 @@ from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from mathcamps.grammar.lang import structure_key
 from mathcamps.problem import Problem
 from probes.backends import GenerationSettings
 from probes.engine import Record, run
 from probes.prompts import PROMPTS, Prompter, PromptError, Turn, load_template, make_prompter
 from trainers.hf import DEFAULT_CHAT_TEMPLATE
+from trainers.holdout import HoldOut
 
 FEWSHOT_SEED = 424_242
 """Seed of the pool the few-shot examples are drawn from (generated problems with worked solutions)."""
@@ -39,20 +39,12 @@ def has_own_chat_template(tokenizer: PreTrainedTokenizerBase | None) -> bool:
     return bool(template) and template != DEFAULT_CHAT_TEMPLATE
 
 
-def normalise(statement: str) -> str:
-    """A statement compared as text: lower case, whitespace collapsed.
-
-    >>> normalise("  Ann has 3\\n apples. ")
-    'ann has 3 apples.'
-    """
-    return " ".join(statement.lower().split())
-
-
 def fewshot_examples(problems: list[Problem], k: int, seed: int = FEWSHOT_SEED) -> tuple[Turn, ...]:
     """k worked problems of the probe set's standards (in turn, by grade), none of them one of `problems`.
 
-    Drawn from generated problems with worked solutions; one whose statement or symbolic structure equals a
-    problem of `problems` is skipped, so no example gives away a probe answer.
+    Drawn from generated problems with worked solutions; one that the hold-out of `problems` would keep out of
+    training (same id, statement or symbolic structure: `trainers.holdout.HoldOut`) is skipped, so no example
+    gives away a probe answer.
     """
     from mathcamps.generate import generate_problems
     from mathcamps.problem import grade_order
@@ -60,13 +52,13 @@ def fewshot_examples(problems: list[Problem], k: int, seed: int = FEWSHOT_SEED) 
     if k < 1:
         return ()
     standards = grade_order(p.standard for p in problems)
-    texts = {normalise(p.statement) for p in problems}
-    structures = {structure_key(p.structure) for p in problems if p.structure and _parses(p.structure)}
+    held = HoldOut()
+    held.add(problems)
     per_standard = -(-k // len(standards)) * 4  # room for skipped candidates
     pool = generate_problems(standards, per_standard, seed, followups=False)
     by_standard: dict[str, list[Problem]] = {}
     for p in pool:
-        if normalise(p.statement) in texts or (p.structure and structure_key(p.structure) in structures):
+        if held.match(p) is not None:
             continue
         by_standard.setdefault(p.standard, []).append(p)
     chosen: list[Problem] = []
@@ -75,14 +67,6 @@ def fewshot_examples(problems: list[Problem], k: int, seed: int = FEWSHOT_SEED) 
     if len(chosen) < k:
         raise PromptError(f"fewshot_k={k}: only {len(chosen)} examples disjoint from the probe set were found")
     return tuple(Turn(p.statement, p.solution or f"### Answer: {p.answer}") for p in chosen[:k])
-
-
-def _parses(structure: str) -> bool:
-    try:
-        structure_key(structure)
-    except Exception:  # noqa: BLE001 - a published structure our parser does not read is compared as text only
-        return False
-    return True
 
 
 @dataclass(frozen=True)

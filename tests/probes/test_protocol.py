@@ -7,8 +7,9 @@ from transformers import AutoTokenizer, GPTNeoXConfig, GPTNeoXForCausalLM
 from mathcamps.generate import generate_distinct, generate_problems
 from probes.problemset import ProblemSet
 from probes.prompts import FEWSHOT_STOP, SYSTEM, PromptError
-from probes.protocol import FEWSHOT_SEED, Protocol, answer, fewshot_examples, has_own_chat_template, normalise
+from probes.protocol import FEWSHOT_SEED, Protocol, answer, fewshot_examples, has_own_chat_template
 from trainers.hf import DEFAULT_CHAT_TEMPLATE, load_model, load_tokenizer
+from trainers.holdout import words as normalise
 from trainers.scratch import train_tokenizer
 
 STANDARDS = ["K.OA.A.5", "1.OA.A.1"]
