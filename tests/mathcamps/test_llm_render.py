@@ -7,9 +7,8 @@ quotes the structure, and back-translates by reading it out again, except that i
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -27,6 +26,7 @@ from mathcamps.render.llm import (
     extract_structure,
     same_answer,
 )
+from tests.local_server import serve
 
 
 def _statement_for(structure: str) -> str:
@@ -86,12 +86,8 @@ class _FakeChat(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FakeChat)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join()
+    with serve(_FakeChat) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

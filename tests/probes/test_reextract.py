@@ -3,8 +3,7 @@ OpenAI-compatible endpoint and a tiny local model; what it returns is judged by 
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -12,6 +11,7 @@ from mathcamps.answers.grade import grade
 from probes.backends import GenerationSettings
 from probes.backends.hf import load_hf_backend
 from probes.reextract import SETTINGS, EndpointBackend, needs_reextraction, prompt_for, reextract
+from tests.local_server import serve
 
 ROWS = [
     ("Working.\n### Answer: 7", "7", None),  # strict found the answer: never asked
@@ -48,12 +48,8 @@ class _Judge(BaseHTTPRequestHandler):
 @pytest.fixture
 def endpoint():
     _Judge.batches = []
-    server = HTTPServer(("127.0.0.1", 0), _Judge)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(_Judge) as url:
+        yield url
 
 
 def test_only_open_answers_are_asked_in_batches_and_judged_by_our_comparison(endpoint: str) -> None:
