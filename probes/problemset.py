@@ -111,13 +111,8 @@ def read_published_release(path: str | Path | None) -> list[Problem]:
 
 
 def _hub_rows() -> list[dict[str, Any]]:
-    try:
-        import datasets
-    except ImportError:
-        raise ProblemSetError(
-            f"source: published without a path reads the hub dataset {HUB_DATASET}, which needs "
-            "`pip install datasets`; or set problems.path to a local copy"
-        ) from None
+    import datasets  # imported here: `datasets` pulls in pyarrow and pandas, which only the hub path needs
+
     loaded = datasets.load_dataset(HUB_DATASET)
     splits = [loaded[name] for name in sorted(loaded)] if hasattr(loaded, "keys") else [loaded]
     return [dict(row) for split in splits for row in split]
