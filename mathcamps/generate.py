@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mathcamps.grammar.check import answer
+from mathcamps.grammar.exact import answer
 from mathcamps.grammar.followups import derive, followup_rng
-from mathcamps.grammar.lang import structure_key
+from mathcamps.grammar.parse import structure_key
 from mathcamps.grammar.sample import problem_rng, sample_structure
 from mathcamps.grammar.tree import Structure
 from mathcamps.io import write_problems
@@ -90,7 +90,7 @@ def problem_group(
             id=original_id,
             standard=std.id,
             statement=text.text,
-            answer=answer(std, structure).text,
+            answer=str(answer(std, structure)),
             type=ORIGINAL,
             structure=structure.text() + theme,
             solution=solve_steps(std, structure) if solutions else None,
@@ -124,7 +124,7 @@ def _followup(
         id=f"{std.id}-{seed}-{index}-{_KIND_INDEX[kind]}",
         standard=std.id,
         statement=statement,
-        answer=answer(std, fu).text,
+        answer=str(answer(std, fu)),
         type=_KIND_TYPE[kind],
         followup_to=original_id,
         structure=fu.text() + theme,

@@ -2,7 +2,7 @@
 
 Any callback can name problems to keep out of training by implementing `HoldsOut` (the probe callback does);
 `trainers.fit` asks every callback that does, without importing any of them. A MathCAMPS training problem is
-dropped when its id, its normalised statement or its symbolic structure (`mathcamps.grammar.lang.structure_key`,
+dropped when its id, its normalised statement or its symbolic structure (`mathcamps.grammar.parse.structure_key`,
 names and theme ignored) matches a held-out problem. A JSONL conversation is dropped when it shares a 13-word
 span with a held-out statement (as GPT-3's decontamination did; a statement shorter than that must appear whole).
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from mathcamps.grammar.lang import structure_key
+from mathcamps.grammar.parse import structure_key
 from mathcamps.problem import Problem
 
 NGRAM = 13

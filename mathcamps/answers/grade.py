@@ -44,6 +44,7 @@ from mathcamps.answers.extract import (
 from mathcamps.answers.flexible import flexible_extract
 from mathcamps.answers.numbers import Num, clean_latex, normalise, read_number, scan, show
 from mathcamps.answers.paper_rules import regrade_accepts, rule_grade
+from mathcamps.answers.readers import read_mapping, read_pairs, read_relation, read_values
 from mathcamps.answers.types import (
     Answer,
     Mapping,
@@ -52,10 +53,6 @@ from mathcamps.answers.types import (
     Relation,
     Values,
     parse_answer,
-    read_mapping,
-    read_pairs,
-    read_relation,
-    read_values,
 )
 
 Rules = Literal["principled", "paper"]

@@ -1,4 +1,4 @@
-"""A standard's constraints as a check, and the exact answer of a structure.
+"""A standard's constraints as a check: does a structure lie inside our grammar for that standard?
 
 `accepts(standard, structure)` says whether a structure lies inside our grammar for that standard; `violations`
 names what is wrong. The sampler draws only structures this accepts, counterfactual follow-ups must pass it, and
@@ -17,12 +17,7 @@ the conformance test runs it over the published originals. The constraints:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from fractions import Fraction
-from math import isqrt
-
-from mathcamps.grammar import lang
+from mathcamps.grammar.exact import solve_equations
 from mathcamps.grammar.tree import (
     Compare,
     EvalError,
@@ -33,16 +28,13 @@ from mathcamps.grammar.tree import (
     Value,
     Var,
     apply,
-    as_structure,
     evaluate,
-    float15,
     is_fraction_literal,
     literals,
     variables,
 )
-from mathcamps.standards import Standard, get_standard
+from mathcamps.standards import Standard
 
-AnyStructure = Structure | lang.Structure | str
 MAX_NAMES = 26  # names are single letters
 
 _RULE_OPS = {
@@ -68,146 +60,16 @@ class _Reject(Exception):
     pass
 
 
-# ---------------------------------------------------------------- answers
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The exact answer of a structure and its string form as published (`12`, `109/4`, `<`, `{q: 1, s: 2}`)."""
-
-    value: Value | str | tuple[tuple[int, int], ...] | dict[str, Value]
-    text: str
-
-
-def answer(standard: Standard | str, structure: AnyStructure) -> Answer:
-    """Solve `structure` exactly the way the standard asks (a value, a relation, factor pairs or a system)."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
-    structure = as_structure(structure)
-    decimal = any(n.is_decimal for n in _all_literals(structure))
-    if std.answer_kind == "compare" or isinstance(structure.asked[0], Compare):
-        c = structure.asked[0]
-        assert isinstance(c, Compare)
-        a, b = evaluate(c.lhs, {}), evaluate(c.rhs, {})
-        rel = "<" if a < b else ">" if a > b else "="
-        return Answer(rel, rel)
-    if std.answer_kind == "factor-pairs":
-        n = evaluate(structure.asked[0], {})
-        pairs = tuple((i, n // i) for i in range(1, isqrt(n) + 1) if n % i == 0)  # type: ignore[arg-type]
-        return Answer(pairs, "[" + ", ".join(f"({a}, {b})" for a, b in pairs) + "]")
-    if std.is_equation or any(s.is_equation for s in structure.statements):
-        sol = solve_equations(structure)
-        if len(sol) > 1 or std.answer_kind == "system":
-            text = "{" + ", ".join(f"{k}: {_text(v, decimal)}" for k, v in sorted(sol.items())) + "}"
-            return Answer(sol, text)
-        (v,) = sol.values()
-        return Answer(v, _text(v, decimal))
-    env: dict[str, Value] = {}
-    for s in structure.statements:
-        env[s.target] = evaluate(s.expr, env)  # type: ignore[index]
-    v = evaluate(structure.asked[0], env)
-    return Answer(v, _text(v, decimal))
-
-
-def _text(v: Value, decimal: bool) -> str:
-    return float15(v) if decimal else str(v)
-
-
-def _all_literals(structure: Structure) -> Iterable[Num]:
-    for s in structure.statements:
-        if isinstance(s.target, Num):
-            yield s.target
-        yield from literals(s.expr)
-    for e in structure.asked:
-        yield from literals(e)
-
-
-def solve_equations(structure: Structure) -> dict[str, Value]:
-    """Exact solution of equation statements: one unknown by undoing the operations, two by Cramer's rule."""
-    unknowns = sorted({v.name for e in structure.asked for v in _var_nodes(e)})
-    eqs = [(s.target.value, s.expr) for s in structure.statements if isinstance(s.target, Num)]
-    if len(unknowns) == 1 and len(eqs) >= 1:
-        target, expr = eqs[0]
-        return {unknowns[0]: _undo(expr, target, unknowns[0])}
-    if len(unknowns) == 2 and len(eqs) == 2:
-        x, y = unknowns
-        rows = []
-        for target, expr in eqs:
-            f0 = evaluate(expr, {x: 0, y: 0})
-            a, b = evaluate(expr, {x: 1, y: 0}) - f0, evaluate(expr, {x: 0, y: 1}) - f0
-            if evaluate(expr, {x: 2, y: 3}) != f0 + 2 * a + 3 * b:
-                raise EvalError("the system is not linear")
-            rows.append((a, b, target - f0))
-        (a1, b1, c1), (a2, b2, c2) = rows
-        det = a1 * b2 - a2 * b1
-        if det == 0:
-            raise EvalError("the system has no unique solution")
-        return {x: apply("/", c1 * b2 - c2 * b1, det), y: apply("/", a1 * c2 - a2 * c1, det)}
-    raise EvalError(f"cannot solve {len(eqs)} equations for unknowns {unknowns}")
-
-
-def _undo(expr: Expr, target: Value, x: str) -> Value:
-    """Solve `target = expr` for the one occurrence of `x` by undoing operations along its path."""
-    while not (isinstance(expr, Var) and expr.name == x):
-        if not isinstance(expr, Op):
-            raise EvalError(f"unknown {x!r} does not occur")
-        left = x in variables(expr.lhs)
-        if left and x in variables(expr.rhs):
-            raise EvalError(f"unknown {x!r} occurs more than once")
-        other = evaluate(expr.rhs if left else expr.lhs, {})
-        op = expr.op
-        if op == "+":
-            target = target - other
-        elif op == "-":
-            target = target + other if left else other - target
-        elif op == "*":
-            target = apply("/", target, other)
-        elif op == "/":
-            target = target * other if left else apply("/", other, target)
-        elif op == "**" and left and isinstance(other, int) and other > 0:
-            root = _exact_root(target, other)
-            if root is None:
-                raise EvalError(f"{target} has no whole {other}-th root")
-            target = root
-        else:
-            raise EvalError(f"cannot undo {op!r} around {x!r}")
-        target = target.numerator if isinstance(target, Fraction) and target.denominator == 1 else target
-        expr = expr.lhs if left else expr.rhs
-    return target
-
-
-def _exact_root(v: Value, k: int) -> int | None:
-    if not isinstance(v, int) or v < 0:
-        return None
-    r = round(v ** (1 / k))
-    for c in (r - 1, r, r + 1):
-        if c >= 0 and c**k == v:
-            return c
-    return None
-
-
-def _var_nodes(e: Expr) -> list[Var]:
-    if isinstance(e, Var):
-        return [e]
-    if isinstance(e, (Op, Compare)):
-        return _var_nodes(e.lhs) + _var_nodes(e.rhs)
-    return []
-
-
 # ---------------------------------------------------------------- the check
 
 
-def accepts(standard: Standard | str, structure: AnyStructure, followup: bool = False) -> bool:
-    """Whether the standard's constraints allow `structure` (`followup`: one statement over the length limit).
-
-    `structure` may be our working form, a `mathcamps.grammar.lang.Structure`, or text in the published syntax.
-    """
-    return not violations(standard, structure, followup)
+def accepts(std: Standard, structure: Structure, followup: bool = False) -> bool:
+    """Whether the standard's constraints allow `structure` (`followup`: one statement over the length limit)."""
+    return not violations(std, structure, followup)
 
 
-def violations(standard: Standard | str, structure: AnyStructure, followup: bool = False) -> list[str]:
+def violations(std: Standard, structure: Structure, followup: bool = False) -> list[str]:
     """What about `structure` the standard does not allow; empty when it is accepted."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
-    structure = as_structure(structure)
     try:
         if std.answer_kind == "compare":
             _check_compare(std, structure)

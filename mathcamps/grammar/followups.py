@@ -19,7 +19,7 @@ from fractions import Fraction
 from mathcamps.grammar.check import accepts, check_statement
 from mathcamps.grammar.sample import _Expansion, problem_rng
 from mathcamps.grammar.tree import Compare, Expr, Num, Op, Statement, Structure, Value, Var, evaluate, num, replace
-from mathcamps.standards import FollowupKind, Standard, get_standard
+from mathcamps.standards import FollowupKind, Standard
 
 _TRIES = 300
 
@@ -29,9 +29,8 @@ def followup_rng(standard_id: str, seed: int, index: int, kind: FollowupKind) ->
     return problem_rng(f"{standard_id}/{kind}", seed, index)
 
 
-def derive(standard: Standard | str, original: Structure, kind: FollowupKind, rng: random.Random) -> Structure | None:
+def derive(std: Standard, original: Structure, kind: FollowupKind, rng: random.Random) -> Structure | None:
     """A follow-up of `kind` for `original`, or None when the standard does not allow one or none was found."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
     if kind not in std.followups:
         return None
     if kind == "counterfactual":

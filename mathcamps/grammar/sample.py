@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from mathcamps.grammar.check import MAX_NAMES, accepts, check_statement
 from mathcamps.grammar.tree import Compare, Expr, Num, Op, Statement, Structure, Value, Var, evaluate, num
-from mathcamps.standards import Standard, get_standard
+from mathcamps.standards import Standard
 
 _BINARY = {"addition": "+", "subtraction": "-", "multiplication": "*"}
 _STATEMENT_TRIES = 200
@@ -40,9 +40,8 @@ def problem_rng(standard_id: str, seed: int, index: int) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def sample_structure(standard: Standard | str, seed: int, index: int) -> Structure:
+def sample_structure(std: Standard, seed: int, index: int) -> Structure:
     """Problem `index` of `standard` for `seed`: a structure the standard's constraints accept."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
     return sample_with(std, problem_rng(std.id, seed, index))
 
 

@@ -1,23 +1,23 @@
-"""The sampler's working form of a symbolic structure: small immutable nodes, exact evaluation, printing.
+"""The one form of a symbolic structure: small immutable nodes, exact evaluation, printing.
 
-The sampler, the constraint check, follow-ups, templates and worked solutions all walk this form, because it
-carries what the text cannot: which literals are formula constants (`fixed`, e.g. the 2 in `2*l + 2*w`, never
-changed by a counterfactual) and exact values for every literal. `Structure.text()` prints the published syntax
-(`[[var x = (a + b)]]`, `[[question q = ['x']]]`), which `mathcamps.grammar.lang` parses; `parse_structure` reads that
-syntax back, so published structures can be checked against a standard's constraints.
+Everything walks this form: the sampler, the constraint check, the solver, follow-ups, templates and worked
+solutions. It carries what the text cannot: which literals are formula constants (`fixed`, e.g. the 2 in
+`2*l + 2*w`, never changed by a counterfactual) and the exact value of every literal beside its written text
+(`11.0` stays `11.0`). `Structure.text()` prints the published syntax (`[[var x = (a + b)]]`,
+`[[question q = ['x']]]`, then the context line); `mathcamps.grammar.parse.parse_structure` reads it back, and
+`mathcamps.grammar.exact` solves it.
 
 Values are exact: `int` where whole, `fractions.Fraction` otherwise (decimal literals are read as exact decimals).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
-from mathcamps.grammar import lang
-
 Value = int | Fraction
+OPS = ("+", "-", "*", "/", "//", "%", "**")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Num:
 
     value: Value
     text: str
-    fixed: bool = False
+    fixed: bool = field(default=False, compare=False)  # metadata: neither printed nor part of equality
 
     @property
     def is_decimal(self) -> bool:
@@ -40,7 +40,11 @@ class Var:
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """A binary operation: one of `+ - * / % **`. A fraction literal is `Op('/', Num, Num)`, as printed."""
+    """A binary operation: one of `OPS`. A fraction literal is `Op('/', Num, Num)`, as printed.
+
+    The published structures use `+ - * / % **`; back-translated ones also write `//`. A unary minus of a literal
+    is a negative literal (`Num(-81, "-81")`); of anything else it is read as `(0 - x)`.
+    """
 
     op: str
     lhs: Expr
@@ -77,12 +81,15 @@ class Structure:
     statements: tuple[Statement, ...]
     question: str
     asked: tuple[Expr, ...]
+    context: str | None = None  # the line after the question that steers the wording: `theme: Towel`
 
-    def text(self) -> str:
-        """The published syntax, one line per statement, question last, no theme line."""
+    def text(self, context: bool = True) -> str:
+        """The published syntax, one line per statement, then the question, then the context line if any."""
         lines = [f"[[var {_target_text(s.target)} = {expr_text(s.expr)}]]" for s in self.statements]
         asked = ", ".join(f"'{expr_text(e)}'" for e in self.asked)
         lines.append(f"[[question {self.question} = [{asked}]]]")
+        if context and self.context is not None:
+            lines.append(self.context)
         return "\n".join(lines)
 
     @property
@@ -181,6 +188,10 @@ def apply(op: str, a: Value, b: Value) -> Value:
         if isinstance(a, int) and isinstance(b, int):
             return a // b if a % b == 0 else Fraction(a, b)
         r = Fraction(a) / b
+    elif op == "//":
+        if b == 0:
+            raise EvalError("division by zero")
+        return int(Fraction(a) // Fraction(b))
     elif op == "%":
         if not (isinstance(a, int) and isinstance(b, int)) or b == 0:
             raise EvalError(f"remainder needs whole numbers, got {a} % {b}")
@@ -218,12 +229,12 @@ def run(structure: Structure) -> dict[str, Value]:
     env: dict[str, Value] = {}
     for s in structure.statements:
         if s.is_equation:
-            raise EvalError("run() takes definitions only; solve equations with solve_equations()")
+            raise EvalError("run() takes definitions only; solve equations with mathcamps.grammar.exact")
         env[s.target] = evaluate(s.expr, env)  # type: ignore[index]
     return env
 
 
-# ---------------------------------------------------------------- literals and answer text
+# ---------------------------------------------------------------- literals
 
 
 def num(value: Value, fixed: bool = False) -> Num:
@@ -250,94 +261,3 @@ def from_literal_text(text: str) -> Num:
 
 def _whole(v: Fraction) -> Value:
     return v.numerator if v.denominator == 1 else v
-
-
-_FLOAT15 = Context(prec=15, rounding=ROUND_HALF_EVEN)
-
-
-def float15(value: Value) -> str:
-    """A number as the published release writes decimal answers (sympy Float, 15 significant digits)."""
-    d = (
-        _FLOAT15.divide(Decimal(value.numerator), Decimal(value.denominator))
-        if isinstance(value, Fraction)
-        else (_FLOAT15.plus(Decimal(value)))
-    )
-    if d == 0:
-        return "0"
-    places = max(15 - (d.adjusted() + 1), 1)
-    return f"{d:.{places}f}"
-
-
-# ---------------------------------------------------------------- to and from mathcamps.grammar.lang
-
-
-def to_lang(structure: Structure, context: lang.Context | None = None) -> lang.Structure:
-    """The same structure as `mathcamps.grammar.lang` nodes (formula constants keep their `const` mark)."""
-    statements: list[lang.Statement] = []
-    for s in structure.statements:
-        if isinstance(s.target, Num):
-            lhs = _lang_expr(s.target)
-            assert isinstance(lhs, (lang.Num, lang.Dec))
-            statements.append(lang.Equation(lhs, _lang_expr(s.expr)))
-        else:
-            statements.append(lang.Define(s.target, _lang_expr(s.expr)))
-    question = lang.Question(structure.question, tuple(_lang_expr(e) for e in structure.asked))
-    return lang.Structure(tuple(statements), question, context)
-
-
-def _lang_expr(e: Expr) -> lang.Target:
-    if isinstance(e, Num):
-        if e.is_decimal:
-            return lang.Dec(Decimal(e.text))
-        return lang.Num(int(e.value), const=e.fixed)
-    if isinstance(e, Var):
-        return lang.Var(e.name)
-    if isinstance(e, Op):
-        return lang.BinOp(e.op, _lang_expr(e.lhs), _lang_expr(e.rhs))  # type: ignore[arg-type]
-    return lang.Compare(_lang_expr(e.lhs), _lang_expr(e.rhs))  # type: ignore[arg-type]
-
-
-def from_lang(structure: lang.Structure) -> Structure:
-    """Our working form of a `mathcamps.grammar.lang` structure (the context line is dropped)."""
-    statements = []
-    for s in structure.statements:
-        if isinstance(s, lang.Equation):
-            target = _from_lang_expr(s.lhs)
-            assert isinstance(target, Num)
-            statements.append(Statement(target, _from_lang_expr(s.rhs)))
-        else:
-            statements.append(Statement(s.name, _from_lang_expr(s.value)))
-    asked = tuple(_from_lang_expr(t) for t in structure.question.targets)
-    return Structure(tuple(statements), structure.question.name, asked)
-
-
-def _from_lang_expr(e: lang.Target) -> Expr:
-    if isinstance(e, lang.Num):
-        return Num(e.value, str(e.value), e.const)
-    if isinstance(e, lang.Dec):
-        return from_literal_text(str(e.value))
-    if isinstance(e, lang.Var):
-        return Var(e.name)
-    if isinstance(e, lang.BinOp):
-        return Op(e.op, _from_lang_expr(e.lhs), _from_lang_expr(e.rhs))
-    if isinstance(e, lang.Compare):
-        return Compare(_from_lang_expr(e.lhs), _from_lang_expr(e.rhs))
-    if isinstance(e, lang.Neg) and isinstance(e.operand, (lang.Num, lang.Dec)):
-        n = _from_lang_expr(e.operand)
-        assert isinstance(n, Num)
-        return Num(-n.value, "-" + n.text)
-    raise ValueError(f"expression {e} has no counterpart in the sampler's form")
-
-
-def parse_structure(text: str) -> Structure:
-    """Read the published syntax (via `mathcamps.grammar.lang.parse`); a `theme:`/`math concept:` line is ignored."""
-    return from_lang(lang.parse(text))
-
-
-def as_structure(structure: Structure | lang.Structure | str) -> Structure:
-    """Our working form of a structure given in any of the three forms."""
-    if isinstance(structure, Structure):
-        return structure
-    if isinstance(structure, str):
-        return parse_structure(structure)
-    return from_lang(structure)

@@ -29,12 +29,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Literal, Protocol, TypedDict
 
-from mathcamps.grammar.lang import format_structure, parse
-from mathcamps.grammar.solver import Answer, FinalAnswer, MappingAnswer, SolveError, decimal_text, solve
+from mathcamps.answers.types import Answer, Mapping, Number
+from mathcamps.grammar.exact import answer
+from mathcamps.grammar.parse import parse_structure
+from mathcamps.grammar.tree import EvalError
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
+from mathcamps.standards import AnswerKind, Standard
 
 
 class ChatMessage(TypedDict):
@@ -184,34 +186,34 @@ def extract_structure(reply: str) -> str | None:
 def same_answer(a: Answer, b: Answer) -> bool:
     """Whether two answers agree: equal values (an integer equals the same decimal); systems by sorted values,
     since a back-translation may name the unknowns differently."""
-    if isinstance(a, MappingAnswer) and isinstance(b, MappingAnswer):
-        if [k for k, _ in a.items] == [k for k, _ in b.items]:
-            return all(_value(x) == _value(y) for (_, x), (_, y) in zip(a.items, b.items, strict=True))
-        return sorted(_value(v) for _, v in a.items) == sorted(_value(v) for _, v in b.items)
-    if a.kind in ("integer", "rational", "decimal") and b.kind in ("integer", "rational", "decimal"):
-        if "decimal" in (a.kind, b.kind):  # decimals agree to the precision they are published at (15 digits)
-            return decimal_text(_value(a)) == decimal_text(_value(b))
-        return _value(a) == _value(b)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        if a.names == b.names:
+            return all(_same_number(x, y) for (_, x), (_, y) in zip(a.values, b.values, strict=True))
+        return sorted(v.value for _, v in a.values) == sorted(v.value for _, v in b.values)
+    if isinstance(a, Number) and isinstance(b, Number):
+        return _same_number(a, b)
     return a == b
 
 
-def cycle_verdict(structure: str, back: str | None, final_answer: FinalAnswer | None = None) -> str | None:
+def _same_number(a: Number, b: Number) -> bool:
+    if "decimal" in (a.kind, b.kind):  # decimals agree to the precision they are published at (15 digits)
+        return str(Number.decimal(a.value)) == str(Number.decimal(b.value))
+    return a.value == b.value
+
+
+def cycle_verdict(structure: str, back: str | None, std: Standard) -> str | None:
     """None if the back-translated structure `back` solves to the answer of `structure`, else why not:
     "no structure", "unparsable", "unsolvable" or "different answer"."""
     if back is None:
         return "no structure"
     try:
-        theirs = solve(parse(back), final_answer).answer
-    except SolveError:
+        theirs = answer(std, parse_structure(back))
+    except EvalError:
         return "unsolvable"
     except ValueError:
         return "unparsable"
-    ours = solve(structure, final_answer).answer
+    ours = answer(std, parse_structure(structure))
     return None if same_answer(ours, theirs) else "different answer"
-
-
-def _value(answer: Answer) -> Fraction:
-    return Fraction(answer.value)  # type: ignore[union-attr]
 
 
 class LLMRenderer:
@@ -223,7 +225,7 @@ class LLMRenderer:
         *,
         examples: Sequence[Example] = (),
         check: bool = True,
-        exempt: Sequence[FinalAnswer] = ("Compare", "Factor Pairs"),
+        exempt: Sequence[AnswerKind] = ("compare", "factor-pairs"),
     ) -> None:
         self.backend, self.examples, self.check, self.exempt = backend, tuple(examples), check, tuple(exempt)
 
@@ -236,7 +238,7 @@ class LLMRenderer:
     def _back_messages(self, statement: str, history: tuple[str, str] | None = None) -> list[ChatMessage]:
         messages: list[ChatMessage] = [{"role": "system", "content": BACK_SYSTEM}]
         for ex in self.examples:
-            structure = format_structure(parse(ex.structure), context=False)
+            structure = parse_structure(ex.structure).text(context=False)
             messages += [{"role": "user", "content": ex.statement}, {"role": "assistant", "content": structure}]
         if history is not None:  # the original problem and its back-translation, for a follow-up
             messages += [{"role": "user", "content": history[0]}, {"role": "assistant", "content": history[1]}]
@@ -260,26 +262,26 @@ class LLMRenderer:
         """The structure an independent conversation reads from `statement` (None if the reply has none)."""
         return extract_structure(self.backend.chat(self._back_messages(statement, history)))
 
-    def _verdict(self, problem: Problem, back: str | None, final_answer: FinalAnswer | None) -> str | None:
-        return cycle_verdict(_structure_of(problem), back, final_answer)
+    def _verdict(self, problem: Problem, back: str | None, std: Standard) -> str | None:
+        return cycle_verdict(_structure_of(problem), back, std)
 
     def render_group(
         self,
         original: Problem,
-        followups: Sequence[Problem] = (),
-        final_answer: FinalAnswer | None = None,
+        followups: Sequence[Problem],
+        std: Standard,
         report: CycleReport | None = None,
     ) -> list[Problem]:
         """The group's problems with statements, keeping those that pass the check (none if the original fails)."""
         report = report if report is not None else CycleReport()
-        exempt = not self.check or final_answer in self.exempt
+        exempt = not self.check or std.answer_kind in self.exempt
         statement = self.render(original)
         back = None
         if exempt:
             report.exempt += 1 + len(followups)
         else:
             back = self.back_translate(statement)
-            reason = self._verdict(original, back, final_answer)
+            reason = self._verdict(original, back, std)
             report.count(original.type, reason is None, reason)
             if reason is not None:
                 return []
@@ -290,7 +292,7 @@ class LLMRenderer:
             text = self.render_followup(original, statement, followup)
             if not exempt:
                 history = (statement, back or "")
-                reason = self._verdict(followup, self.back_translate(text, history), final_answer)
+                reason = self._verdict(followup, self.back_translate(text, history), std)
                 report.count(followup.type, reason is None, reason)
                 if reason is not None:
                     continue
@@ -298,12 +300,12 @@ class LLMRenderer:
         return kept
 
     def render_groups(
-        self, groups: Sequence[tuple[Problem, Sequence[Problem]]], final_answer: FinalAnswer | None = None
+        self, groups: Sequence[tuple[Problem, Sequence[Problem]]], std: Standard
     ) -> tuple[list[Problem], CycleReport]:
         """Render many groups of one standard; returns the kept problems and the acceptance report."""
         report = CycleReport()
         kept = [
-            p for original, followups in groups for p in self.render_group(original, followups, final_answer, report)
+            p for original, followups in groups for p in self.render_group(original, followups, std, report)
         ]
         return kept, report
 

@@ -4,8 +4,10 @@ Each solution computes one value per line, from the structure alone, and ends wi
 line the evaluation prompt asks models to write. The answer is written exactly: a whole number, a reduced
 fraction, a terminating decimal, a relation, factor pairs, or the values of a system's unknowns.
 
-    >>> from mathcamps.grammar.tree import parse_structure
-    >>> print(solve_steps("2.NBT.B.5", parse_structure("[[var k = (53 + 12)]]\\n[[question m = ['k']]]")))
+    >>> from mathcamps.grammar.parse import parse_structure
+    >>> from mathcamps.standards import get_standard
+    >>> s = parse_structure("[[var k = (53 + 12)]]\\n[[question m = ['k']]]")
+    >>> print(solve_steps(get_standard("2.NBT.B.5"), s))
     53 + 12 = 65
     ### Answer: 65
 """
@@ -15,25 +17,24 @@ from __future__ import annotations
 from fractions import Fraction
 from math import isqrt
 
-from mathcamps.grammar.check import answer, solve_equations
-from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Value, Var, decimal_text, evaluate
-from mathcamps.standards import Standard, get_standard
+from mathcamps.answers.types import Mapping, Number
+from mathcamps.grammar.exact import answer, solve_equations
+from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Value, Var, decimal_text, evaluate, literals
+from mathcamps.standards import Standard
 
 
-def answer_line_text(standard: Standard | str, structure: Structure) -> str:
+def answer_line_text(std: Standard, structure: Structure) -> str:
     """The answer as a solution writes it: like the published answer, but decimals without float padding."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
     a = answer(std, structure)
-    if isinstance(a.value, dict):
-        return ", ".join(f"{k} = {_fmt(v, std)}" for k, v in sorted(a.value.items()))
-    if isinstance(a.value, (int, Fraction)):
-        return _fmt(a.value, std, _has_decimals(structure))
-    return a.text
+    if isinstance(a, Mapping):
+        return ", ".join(f"{k} = {_fmt(_norm(v.value), std)}" for k, v in a.values)
+    if isinstance(a, Number):
+        return _fmt(_norm(a.value), std, _has_decimals(structure))
+    return str(a)
 
 
-def solve_steps(standard: Standard | str, structure: Structure) -> str:
+def solve_steps(std: Standard, structure: Structure) -> str:
     """A worked solution of `structure`, one step per line, ending with `### Answer: ...`."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
     decimals = _has_decimals(structure)
     lines: list[str] = []
     if std.answer_kind == "compare":
@@ -43,7 +44,7 @@ def solve_steps(standard: Standard | str, structure: Structure) -> str:
         if isinstance(c.lhs, Op):
             left, right = _fmt(a, std, False, True), _fmt(b, std, False, True)
             lines.append(f"{_show(c.lhs, {})} = {left} and {_show(c.rhs, {})} = {right}.")
-        rel = answer(std, structure).text
+        rel = str(answer(std, structure))
         word = {"<": "less than", ">": "greater than", "=": "equal to"}[rel]
         lines.append(f"{_show(c.lhs, {})} is {word} {_show(c.rhs, {})}, so the blank is {rel}.")
     elif std.answer_kind == "factor-pairs":
@@ -140,9 +141,10 @@ def _norm(v: Value) -> Value:
 
 
 def _has_decimals(s: Structure) -> bool:
-    from mathcamps.grammar.check import _all_literals
-
-    return any(n.is_decimal for n in _all_literals(s))
+    """Whether any literal is a decimal (the solution then writes terminating values as decimals)."""
+    targets = [st.target for st in s.statements if isinstance(st.target, Num)]
+    exprs = [st.expr for st in s.statements] + list(s.asked)
+    return any(n.is_decimal for n in targets + [n for e in exprs for n in literals(e)])
 
 
 def _fmt(v: Value, std: Standard | None, decimals: bool = False, exact: bool = False) -> str:

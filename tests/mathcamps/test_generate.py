@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from mathcamps.generate import generate_problems, main
-from mathcamps.grammar.tree import parse_structure
+from mathcamps.grammar.parse import parse_structure
 from mathcamps.io import read_problems
 from mathcamps.problem import ORIGINAL
 from mathcamps.standards import STANDARD_IDS, UnknownStandardError

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from mathcamps.grammar.lang import parse
-from mathcamps.grammar.solver import solve
+from mathcamps.grammar.exact import answer
+from mathcamps.grammar.parse import parse_structure
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
 from mathcamps.render.llm import (
     BACK_SYSTEM,
@@ -26,6 +26,7 @@ from mathcamps.render.llm import (
     extract_structure,
     same_answer,
 )
+from mathcamps.standards import get_standard
 from tests.local_server import serve
 
 
@@ -96,10 +97,13 @@ def _clear_log() -> None:
     _FakeChat.headers_seen.clear()
 
 
-def _problem(pid: str, structure: str, kind: str = "original-problem", final_answer: str | None = None) -> Problem:
-    answer = solve(structure, final_answer).answer.text  # type: ignore[arg-type]
+KOA = get_standard("K.OA.A.5")
+
+
+def _problem(pid: str, structure: str, kind: str = "original-problem") -> Problem:
+    std = get_standard(pid.split("-")[0])
     followup_to = pid.rsplit("-", 1)[0] + "-0" if kind != "original-problem" else None
-    return Problem(pid, "K.OA.A.5", "", answer, kind, followup_to, structure)
+    return Problem(pid, std.id, "", str(answer(std, parse_structure(structure))), kind, followup_to, structure)
 
 
 ORIGINAL = _problem("K.OA.A.5-0-0", "[[var n = (4 - 1)]]\n[[var e = (2 + n)]]\n[[question p = ['e']]]\ntheme: Kite")
@@ -115,7 +119,7 @@ CF = _problem(
 
 def test_consistent_group_is_kept_with_the_model_statements(server: str) -> None:
     backend = OpenAIChatBackend(server + "/v1", "tiny-chat", api_key="k-123", seed=3)
-    kept, report = LLMRenderer(backend).render_groups([(ORIGINAL, [INCR, CF])])
+    kept, report = LLMRenderer(backend).render_groups([(ORIGINAL, [INCR, CF])], KOA)
     assert [p.id for p in kept] == ["K.OA.A.5-0-0", "K.OA.A.5-0-1", "K.OA.A.5-0-2"]
     assert (
         kept[0].statement == "PROBLEM<<[[var n = (4 - 1)]] | [[var e = (2 + n)]] | [[question p = ['e']]]>> "
@@ -148,7 +152,7 @@ def test_a_failed_original_drops_the_group_and_a_failed_followup_only_itself(ser
     refused_cf = _problem(
         "K.OA.A.5-0-2", "[[var n = (99 - 1)]]\n[[var e = (2 + n)]]\n[[question p = ['e']]]", COUNTERFACTUAL
     )
-    kept, report = renderer.render_groups([(wrong, [CF]), (ORIGINAL, [INCR, refused_cf])])
+    kept, report = renderer.render_groups([(wrong, [CF]), (ORIGINAL, [INCR, refused_cf])], KOA)
     assert [p.id for p in kept] == ["K.OA.A.5-0-0", "K.OA.A.5-0-1"]
     assert report.attempted == {"original-problem": 2, "incremental-followup": 1, "counterfactual-followup": 1}
     assert report.accepted == {"original-problem": 1, "incremental-followup": 1, "counterfactual-followup": 0}
@@ -158,11 +162,9 @@ def test_a_failed_original_drops_the_group_and_a_failed_followup_only_itself(ser
 
 def test_exempt_standards_are_not_back_translated(server: str) -> None:
     renderer = LLMRenderer(OpenAIChatBackend(server + "/v1", "tiny-chat"))
-    compare = _problem(
-        "K.CC.C.7-0-0", "[[question p = ['10 _ 99']]]\nmath concept: Compare two numbers.", final_answer="Compare"
-    )
+    compare = _problem("K.CC.C.7-0-0", "[[question p = ['10 _ 99']]]\nmath concept: Compare two numbers.")
     report = CycleReport()
-    kept = renderer.render_group(compare, (), "Compare", report)
+    kept = renderer.render_group(compare, (), get_standard("K.CC.C.7"), report)
     assert len(kept) == 1 and report.exempt == 1 and report.attempted == {}
     assert all(r["messages"][0]["content"] == RENDER_SYSTEM for r in _FakeChat.requests)
 
@@ -170,7 +172,7 @@ def test_exempt_standards_are_not_back_translated(server: str) -> None:
 def test_few_shot_examples_go_both_ways(server: str) -> None:
     example = Example("[[var a = (2 + 1)]]\n[[question b = ['a']]]\ntheme: Pizza", "Two pizzas and one more?")
     renderer = LLMRenderer(OpenAIChatBackend(server + "/v1", "tiny-chat"), examples=[example])
-    renderer.render_groups([(ORIGINAL, [])])
+    renderer.render_groups([(ORIGINAL, [])], KOA)
     render, back = _FakeChat.requests
     assert render["messages"][1:3] == [
         {"role": "user", "content": example.structure},
@@ -213,7 +215,7 @@ def test_extract_structure_and_same_answer() -> None:
     )
     assert extract_structure("This is a bad problem.") is None
     assert extract_structure("[[var a = 1]]\n[[question q = ['a']]]=") == "[[var a = 1]]\n[[question q = ['a']]]"
-    s = lambda text: solve(text).answer  # noqa: E731
+    s = lambda text: answer(KOA, parse_structure(text))  # noqa: E731  (several targets or `a _ b` set the kind)
     assert same_answer(s("[[var a = 78.0]]\n[[question q = ['a']]]"), s("[[var a = 78]]\n[[question q = ['a']]]"))
     assert not same_answer(s("[[var a = 7]]\n[[question q = ['a']]]"), s("[[var a = 8]]\n[[question q = ['a']]]"))
     # decimals agree at their published precision: 721.1099999999999 / 39 and 721.11 / 39 both print 18.4900000000000
@@ -228,4 +230,4 @@ def test_extract_structure_and_same_answer() -> None:
     sys_b = s("[[var 5 = (u + v)]]\n[[var 1 = (u - v)]]\n[[question f = ['u', 'v']]]")
     assert same_answer(sys_a, sys_b)  # renamed unknowns
     assert not same_answer(s("[[question p = ['1 _ 2']]]"), s("[[question p = ['2 _ 1']]]"))
-    assert parse(extract_structure("[[var a = 1]]\n[[question q = ['a']]]") or "").question.name == "q"
+    assert parse_structure(extract_structure("[[var a = 1]]\n[[question q = ['a']]]") or "").question == "q"

@@ -57,7 +57,7 @@ def test_every_quantity_appears_and_the_question_is_asked(sid):
 def test_stories_vary_in_theme_and_wording():
     themes, openings = set(), set()
     for i in range(60):
-        s = sample_structure("2.NBT.B.7", 0, i)
+        s = sample_structure(get_standard("2.NBT.B.7"), 0, i)
         r = render("2.NBT.B.7", s, problem_rng("2.NBT.B.7/text", 0, i))
         themes.add(r.theme)
         openings.add(" ".join(r.text.split()[:3]))

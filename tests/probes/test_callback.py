@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mathcamps.grammar.lang import structure_key
+from mathcamps.grammar.parse import structure_key
 from probes.callback import MathCampsProbe
 from probes.problemset import ProblemSet
 from tests import wandb_reader

@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from mathcamps.generate import generate_problems
-from mathcamps.grammar.lang import structure_key
+from mathcamps.grammar.parse import structure_key
 from tests.conftest import QUICK_STANDARDS
 from tests.reference import reference_dir
 from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, fit_rows, pack, shuffled_batches

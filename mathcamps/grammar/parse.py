@@ -1,101 +1,36 @@
-"""The MathCAMPS symbolic language: AST, parser and printer of the published structure syntax.
+"""Read the published structure syntax into `mathcamps.grammar.tree` nodes, and key structures for deduplication.
 
 A structure is a few statements, one question and an optional context line::
 
-    [[var n = (5 - 2)]]                      Define: a variable defined by an expression
-    [[var 14 = (13 + t)]]                    Equation: a constant on the left, unknowns on the right
-    [[question p = ['n']]]                   Question: the expression(s) whose value is asked
-    theme: Towel                             Context: `theme: X` or `math concept: X`
+    [[var n = (5 - 2)]]                      a variable defined by an expression
+    [[var 14 = (13 + t)]]                    an equation: a constant on the left, unknowns on the right
+    [[question p = ['n']]]                   the expression(s) whose value is asked (`'a _ b'`: a comparison)
+    theme: Towel                             the context line: `theme: X` or `math concept: X`
 
-API summary:
-- Expressions: `Num(int)`, `Dec(Decimal)`, `Var(name)`, `BinOp(op, lhs, rhs)` with op in `OPS`
-  (`+ - * / // % **`; the published structures never use `//`, back-translations do), `Neg(expr)`, and
-  `Compare(lhs, rhs)` (question targets only, printed `lhs _ rhs`).
-  A fraction literal is `BinOp('/', Num(n), Num(d))`; build it with `frac(n, d)`, test it with `is_fraction(e)`.
-  `Num.const` marks fixed coefficients (the 2 in a rectangle's perimeter) that a counterfactual must not change;
-  it is metadata: it neither prints nor takes part in equality.
-- Statements: `Define(name, value)`, `Equation(lhs, rhs)`, `Question(name, targets)`; `Context(kind, text)`;
-  the whole: `Structure(statements, question, context=None)`.
-- `parse(text) -> Structure`, `parse_expr(text) -> Expr`; `format_structure(s)`, `format_expr(e)` (also `str()`).
-  Printing is canonical (binary operations fully parenthesised, one space around operators), so
-  `format_structure(parse(t)) == t` for every published structure and `parse(format_structure(s)) == s`.
-  The parser also reads unparenthesised Python-style arithmetic with the usual precedence (LLM back-translations
-  write `[[var s = 38 / 8]]`); such text prints back in canonical form. Blank lines and whitespace around a line
-  are ignored. Errors are `StructureSyntaxError`, naming the line, column and bad token.
-- Traversal: `walk(e)` (pre-order), `replace_at(e, k, new)` (k-th node of `walk`), `names(e)`, `literals(e)`,
-  `rename(structure, mapping)`; `structure_key(text)` canonical key for train/eval disjointness.
+Printing is canonical (binary operations fully parenthesised, one space around operators), so
+`parse_structure(t).text() == t` for every published structure. The parser also reads unparenthesised
+Python-style arithmetic with the usual precedence (LLM back-translations write `[[var s = 38 / 8]]`); such text
+prints back in canonical form. Blank lines and whitespace around a line are ignored. Errors are
+`StructureSyntaxError`, naming the line, the column and the bad token.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
-from mathcamps.grammar.syntax import (
-    CONTEXT_KINDS,
-    OPS,
-    BinOp,
+from mathcamps.grammar.tree import (
     Compare,
-    Context,
-    ContextKind,
-    Dec,
-    Define,
-    Equation,
     Expr,
-    Neg,
     Num,
     Op,
-    Question,
     Statement,
     Structure,
-    Target,
     Var,
-    format_expr,
-    format_structure,
-    frac,
-    is_fraction,
-    literals,
-    names,
-    rename,
-    replace_at,
-    walk,
+    from_literal_text,
+    variables,
 )
 
-__all__ = [
-    "OPS",
-    "Op",
-    "ContextKind",
-    "CONTEXT_KINDS",
-    "Num",
-    "Dec",
-    "Var",
-    "BinOp",
-    "Neg",
-    "Compare",
-    "Expr",
-    "Target",
-    "frac",
-    "is_fraction",
-    "Define",
-    "Equation",
-    "Question",
-    "Context",
-    "Statement",
-    "Structure",
-    "format_expr",
-    "format_structure",
-    "walk",
-    "replace_at",
-    "names",
-    "literals",
-    "rename",
-    "StructureSyntaxError",
-    "parse",
-    "parse_expr",
-    "structure_key",
-]
-
-# ---------------------------------------------------------------- parser
+CONTEXT_KINDS = ("theme", "math concept")
 
 
 class StructureSyntaxError(ValueError):
@@ -145,13 +80,13 @@ class _ExprParser:
     def peek(self) -> str | None:
         return self.tokens[self.i][1] if self.i < len(self.tokens) else None
 
-    def take(self) -> tuple[str, str, int]:
-        tok = self.tokens[self.i]
+    def take(self) -> str:
+        tok = self.tokens[self.i][1]
         self.i += 1
         return tok
 
-    def parse(self, allow_compare: bool) -> Target:
-        expr: Target = self.sum()
+    def parse(self, allow_compare: bool) -> Expr:
+        expr = self.sum()
         if self.peek() == "_":
             if not allow_compare:
                 raise self.error("a comparison `a _ b` may only appear in a question")
@@ -164,15 +99,15 @@ class _ExprParser:
     def sum(self) -> Expr:
         expr = self.term()
         while self.peek() in ("+", "-"):
-            op = self.take()[1]
-            expr = BinOp(op, expr, self.term())  # type: ignore[arg-type]
+            op = self.take()
+            expr = Op(op, expr, self.term())
         return expr
 
     def term(self) -> Expr:
         expr = self.unary()
         while self.peek() in ("*", "/", "//", "%"):
-            op = self.take()[1]
-            expr = BinOp(op, expr, self.unary())  # type: ignore[arg-type]
+            op = self.take()
+            expr = Op(op, expr, self.unary())
         return expr
 
     def unary(self) -> Expr:
@@ -180,10 +115,8 @@ class _ExprParser:
             self.take()
             operand = self.unary()
             if isinstance(operand, Num):
-                return Num(-operand.value)
-            if isinstance(operand, Dec):
-                return Dec(-operand.value)
-            return Neg(operand)
+                return Num(-operand.value, operand.text[1:] if operand.text[0] == "-" else "-" + operand.text)
+            return Op("-", Num(0, "0", fixed=True), operand)
         if self.peek() == "+":
             self.take()
             return self.unary()
@@ -193,7 +126,7 @@ class _ExprParser:
         base = self.atom()
         if self.peek() == "**":
             self.take()
-            return BinOp("**", base, self.unary())  # right-associative, binds tighter than a unary minus on its left
+            return Op("**", base, self.unary())  # right-associative, binds tighter than a unary minus on its left
         return base
 
     def atom(self) -> Expr:
@@ -202,7 +135,7 @@ class _ExprParser:
         kind, tok, _ = self.tokens[self.i]
         if kind == "number":
             self.i += 1
-            return Dec(Decimal(tok)) if "." in tok else Num(int(tok))
+            return from_literal_text(tok)
         if kind == "name":
             self.i += 1
             return Var(tok)
@@ -216,21 +149,21 @@ class _ExprParser:
         raise self.error("expected a number, a name or '('")
 
 
-def parse_expr(text: str, *, allow_compare: bool = True, line_no: int = 1, offset: int = 0, line: str = "") -> Target:
+def parse_expr(text: str, *, allow_compare: bool = True, line_no: int = 1, offset: int = 0, line: str = "") -> Expr:
     """Parse one expression (a question target may be a comparison `a _ b`)."""
     return _ExprParser(text, offset, line_no, line or text).parse(allow_compare)
 
 
-def _parse_line(line: str, line_no: int) -> Statement | Question | Context:
+_Line = Statement | tuple[str, tuple[Expr, ...]] | str  # a statement, a question (name, asked), a context line
+
+
+def _parse_line(line: str, line_no: int) -> _Line:
     stripped = line.strip()
     indent = len(line) - len(line.lstrip())
     if m := _VAR_LINE.match(stripped):
         rhs = parse_expr(m["rhs"], allow_compare=False, line_no=line_no, offset=indent + m.start("rhs"), line=line)
-        assert not isinstance(rhs, Compare)
         lhs = m["lhs"]
-        if not re.fullmatch(_NAME, lhs):
-            return Equation(Dec(Decimal(lhs)) if "." in lhs else Num(int(lhs)), rhs)
-        return Define(lhs, rhs)
+        return Statement(lhs if re.fullmatch(_NAME, lhs) else from_literal_text(lhs), rhs)
     if m := _QUESTION_LINE.match(stripped):
         targets, pos, items = [], 0, m["items"]
         while pos < len(items):
@@ -244,20 +177,20 @@ def _parse_line(line: str, line_no: int) -> Statement | Question | Context:
             pos = q.end()
         if not targets:
             raise StructureSyntaxError("a question needs at least one target", line_no, 0, m["items"], line)
-        return Question(m["name"], tuple(targets))
-    if m := _CONTEXT_LINE.match(stripped):
-        return Context(m["kind"], m["text"])  # type: ignore[arg-type]
+        return m["name"], tuple(targets)
+    if _CONTEXT_LINE.match(stripped):
+        return stripped
     token = stripped.split()[0] if stripped else line
     raise StructureSyntaxError(
         "expected `[[var ...]]`, `[[question ...]]`, `theme:` or `math concept:`", line_no, indent + 1, token, line
     )
 
 
-def parse(text: str) -> Structure:
+def parse_structure(text: str) -> Structure:
     """Parse a structure. Statements come first, then exactly one question, then at most one context line."""
     statements: list[Statement] = []
-    question: Question | None = None
-    context: Context | None = None
+    question: tuple[str, tuple[Expr, ...]] | None = None
+    context: str | None = None
     last_line_no = 0
     for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -266,36 +199,51 @@ def parse(text: str) -> Structure:
         item = _parse_line(line, line_no)
         if context is not None:
             raise StructureSyntaxError("nothing may follow the context line", line_no, 1, line.strip(), line)
-        if isinstance(item, Context):
+        if isinstance(item, str):
             if question is None:
-                raise StructureSyntaxError("the context line must follow the question", line_no, 1, item.kind, line)
+                kind = item.split(":")[0]
+                raise StructureSyntaxError("the context line must follow the question", line_no, 1, kind, line)
             context = item
         elif question is not None:
             raise StructureSyntaxError("the question must be the last statement", line_no, 1, line.strip(), line)
-        elif isinstance(item, Question):
+        elif isinstance(item, tuple):
             question = item
         else:
             statements.append(item)
     if question is None:
         raise StructureSyntaxError("a structure needs a `[[question ...]]` line", last_line_no, 0, "end of text", "")
-    return Structure(tuple(statements), question, context)
+    return Structure(tuple(statements), question[0], question[1], context)
 
 
 def structure_key(structure: str | Structure) -> str:
-    """A canonical form for deduplication: the theme dropped, names renamed `v1, v2, ...` in order of first use.
+    """A canonical form for deduplication: the context line dropped, names renamed `v1, v2, ...` in order of use.
 
     Two problems that differ only in their variable names or theme get the same key.
     """
-    s = parse(structure) if isinstance(structure, str) else structure
+    s = parse_structure(structure) if isinstance(structure, str) else structure
     order: dict[str, None] = {}
     for st in s.statements:
-        if isinstance(st, Define):
-            order.setdefault(st.name)
-            order.update(dict.fromkeys(n for n in names(st.value) if n not in order))
-        else:
-            order.update(dict.fromkeys(n for n in names(st.rhs) if n not in order))
-    order.setdefault(s.question.name)
-    for t in s.question.targets:
-        order.update(dict.fromkeys(n for n in names(t) if n not in order))
+        if isinstance(st.target, str):
+            order.setdefault(st.target)
+        order.update(dict.fromkeys(n for n in variables(st.expr) if n not in order))
+    order.setdefault(s.question)
+    for e in s.asked:
+        order.update(dict.fromkeys(n for n in variables(e) if n not in order))
     mapping = {name: f"v{i}" for i, name in enumerate(order, start=1)}
-    return format_structure(rename(s, mapping), context=False)
+    renamed = Structure(
+        tuple(Statement(mapping.get(st.target, st.target) if isinstance(st.target, str) else st.target,
+                        _rename(st.expr, mapping)) for st in s.statements),
+        mapping[s.question],
+        tuple(_rename(e, mapping) for e in s.asked),
+    )
+    return renamed.text(context=False)
+
+
+def _rename(e: Expr, mapping: dict[str, str]) -> Expr:
+    if isinstance(e, Var):
+        return Var(mapping.get(e.name, e.name))
+    if isinstance(e, Op):
+        return Op(e.op, _rename(e.lhs, mapping), _rename(e.rhs, mapping))
+    if isinstance(e, Compare):
+        return Compare(_rename(e.lhs, mapping), _rename(e.rhs, mapping))
+    return e
