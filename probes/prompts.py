@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from transformers import PreTrainedTokenizerBase
+if TYPE_CHECKING:  # transformers takes a second to import; a CLI's --help should not wait for it
+    from transformers import PreTrainedTokenizerBase
 
 PromptName = Literal["paper", "fewshot", "chat", "plain"]
 PROMPTS: tuple[str, ...] = ("paper", "fewshot", "chat", "plain")

@@ -18,16 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from typing import TYPE_CHECKING, Any
 
 from mathcamps.problem import Problem
 from probes.backends import GenerationSettings
 from probes.engine import Record, run
 from probes.prompts import PROMPTS, Prompter, PromptError, Turn, load_template, make_prompter
-from trainers.hf import DEFAULT_CHAT_TEMPLATE
 from trainers.holdout import HoldOut
+
+if TYPE_CHECKING:  # torch and transformers load only when a model does, so a CLI's --help starts at once
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 FEWSHOT_SEED = 424_242
 """Seed of the pool the few-shot examples are drawn from (generated problems with worked solutions)."""
@@ -35,6 +35,8 @@ FEWSHOT_SEED = 424_242
 
 def has_own_chat_template(tokenizer: PreTrainedTokenizerBase | None) -> bool:
     """Whether the tokenizer carries a chat template that came with the model (not this project's default)."""
+    from trainers.hf import DEFAULT_CHAT_TEMPLATE
+
     template = getattr(tokenizer, "chat_template", None)
     return bool(template) and template != DEFAULT_CHAT_TEMPLATE
 

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _scipy
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,8 @@ def mcnemar_exact(before: Sequence[bool], after: Sequence[bool]) -> PairedTest:
     gains, losses = int((~b & a).sum()), int((b & ~a).sum())
     discordant = gains + losses
     # Two-sided exact p: twice the smaller tail of Binomial(discordant, 1/2), capped at 1.
+    from scipy import stats as _scipy  # half a second to import; CLIs that never test should not pay it
+
     p = 1.0 if discordant == 0 else min(1.0, 2.0 * float(_scipy.binom.cdf(min(gains, losses), discordant, 0.5)))
     return PairedTest(len(b), float(b.mean()), float(a.mean()), gains, losses, p, "mcnemar")
 
@@ -233,6 +234,8 @@ def spearman(x: Sequence[float], y: Sequence[float], n_resamples: int = 2_000, s
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return Correlation(math.nan, math.nan, math.nan, math.nan, len(xs), confidence)
+    from scipy import stats as _scipy
+
     result = _scipy.spearmanr(xs, ys)
     rng = np.random.default_rng(seed)
     rhos = []
