@@ -22,7 +22,6 @@ LONG_MODULES = {
     "mathcamps/grammar/check.py": "issue 13: loses its own solver once there is one solver path",
     "mathcamps/render/templates.py": "five lines over; to split with the rendering issue",
     "probes/analysis.py": "ten lines over after the one paired comparison; to split with the analysis figures (#17)",
-    "probes/sweep.py": "checkpoint loading still inside; it moves out with the training-data issue (#17)",
 }
 
 
