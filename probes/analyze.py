@@ -19,7 +19,8 @@ from jsonargparse import auto_cli
 from rich.console import Console
 from rich.table import Table
 
-from probes.analysis import Study, analyse, load_series, study_json
+from probes.analysis import load_series
+from probes.study import Study, analyse, study_json
 
 
 def _pct(x: float | None) -> str:

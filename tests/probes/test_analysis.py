@@ -7,8 +7,9 @@ import pytest
 from scipy import stats as scipy_stats
 
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL
-from probes.analysis import acquisition_points, acquisition_step, analyse, compare_snapshots, load_series
+from probes.analysis import acquisition_points, acquisition_step, compare_snapshots, load_series
 from probes.analyze import main as analyze_main
+from probes.study import analyse
 
 PER_STANDARD = 10
 STEPS = [0, 100, 200, 300, 400, 500]
@@ -177,12 +178,36 @@ def test_resumed_run_with_a_repeated_step_keeps_the_later_records(tmp_path):
     assert load_series(run).snapshots[-1].accuracy() == {"K.CC.C.7": 1.0}
 
 
+def test_a_resumed_runs_versions_are_one_run_from_its_step_0_baseline(tmp_path):
+    root = tmp_path / "run"
+    # Checkpointed at 10, probed 20, killed before the step-20 checkpoint; resumed from 10, it probes 20 again.
+    write_run(root / "version_0", {"K.CC.C.7": [0.0, 0.3, 0.5]}, [0, 10, 20])
+    write_run(root / "version_1", {"K.CC.C.7": [0.6, 0.8]}, [20, 30])
+    for path in (root, root / "version_0", root / "version_1"):
+        series = load_series(path)
+        assert series.name == "run/version_0+version_1" and series.kind == "run", path
+        assert [(s.step, s.accuracy()["K.CC.C.7"]) for s in series.snapshots] == [(0, 0.0), (10, 0.3), (20, 0.6),
+                                                                                  (30, 0.8)]
+    assert analyse(load_series(root)).comparison.before == "step 0"  # the gain is since the start, not the resume
+    # A later fresh start in the same root (it probed step 0 itself) is a run of its own, and the newest.
+    write_run(root / "version_2", {"K.CC.C.7": [0.1, 0.2]}, [0, 10])
+    (root / "version_3" / "mathcamps").mkdir(parents=True)  # a failed attempt that probed nothing
+    (root / "version_3" / "mathcamps" / "responses.jsonl").write_text("")
+    assert (load_series(root).name, load_series(root).steps) == ("run/version_2", [0, 10])
+    assert load_series(root / "version_1").steps == [0, 10, 20, 30]
+    with pytest.raises(FileNotFoundError, match="holds no results"):
+        load_series(root / "version_3")
+
+
 def test_analysis_doctests_pass():
     import doctest
 
     import probes.analysis
+    import probes.study
 
-    assert doctest.testmod(probes.analysis).failed == 0
+    for module in (probes.analysis, probes.study):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def test_false_discovery_control_drops_a_borderline_flag(tmp_path):
