@@ -81,6 +81,8 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
 
     Args:
         path: a probe run (`<run>/mathcamps/`), a Lightning root with `version_N/`, a sweep dir or an eval dir.
+            The `version_N/` of a resumed run are read as one run (`probes.analysis`): a root gives its newest
+            run, a `version_N/` the whole run it belongs to.
         against: a second run or sweep to compare with (its last checkpoint against `path`'s last).
         threshold: a standard is acquired from the first checkpoint at or above this accuracy that stays there.
         alpha: significance level of the paired per-standard tests.
