@@ -205,12 +205,12 @@ def main(argv: list[str] | None = None) -> int:
                             args.stop_at_answer_line)
         settings = GenerationSettings(args.max_new_tokens, tuple(args.stop), args.stop_at_answer_line)
         if args.backend == "vllm":
-            from probes.backends.vllm import VLLMBackend
             from probes.checkpoints import kind_of
 
             if kind_of(Path(args.model)) not in (None, "hf"):
                 raise ValueError(f"--backend vllm loads HF model directories and hub ids; {args.model} is a "
                                  f"{kind_of(Path(args.model))} checkpoint: use --backend hf")
+            from probes.backends.vllm import VLLMBackend
 
             backend = VLLMBackend(args.model, settings, args.revision, args.dtype, args.batch_size)
             tokenizer = backend.llm.get_tokenizer()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from probes import evaluate
 from probes.backends import GenerationSettings
 from probes.backends.hf import load_hf_backend
 from probes.checkpoints import (
@@ -118,6 +119,17 @@ def test_evaluate_loads_a_ckpt_and_an_adapter_through_the_same_path(lora_run):
         assert type(backend.model).__name__ == "PeftModelForCausalLM" and not backend.model.training
     with pytest.raises(ValueError, match="--revision 'main' is for hub models"):
         checkpoint_at(str(lora_run / "hf" / "step-4"), revision="main")
+
+
+def test_evaluate_scores_a_lora_ckpt_and_refuses_it_for_vllm(lora_run, tmp_path, capsys):
+    ckpt = str(lora_run / "checkpoints" / "last.ckpt")
+    args = ["--model", ckpt, "--generate", "K.OA.A.5:2:0", "--max-new-tokens", "4", "--device", "cpu"]
+    assert evaluate.main([*args, "--out", str(tmp_path / "e")]) == 0
+    summary = json.loads((tmp_path / "e" / "summary.json").read_text())
+    assert summary["overall"]["n"] == 2 and summary["run"]["model"] == ckpt
+    assert evaluate.main([*args, "--out", str(tmp_path / "v"), "--backend", "vllm"]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"error: --backend vllm loads HF model directories and hub ids; "
+                                                    f"{ckpt} is a lightning checkpoint: use --backend hf")
 
 
 def test_damaged_and_incomplete_checkpoints_are_named_by_path(lora_run, tmp_path):
