@@ -217,3 +217,27 @@ def test_false_discovery_control_drops_a_borderline_flag(tmp_path):
     assert "3.OA.C.7" in analyse(series, alpha=0.035, fdr=False).comparison.improved
     strict = analyse(series, alpha=0.035).comparison  # Benjamini-Hochberg is the default
     assert strict.improved == ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5"] and strict.fdr
+
+
+def test_the_paired_change_interval_matches_the_bootstrap_and_stays_in_bounds():
+    import random
+
+    from probes.stats import paired_test
+    from probes.study import change_interval
+
+    rng = random.Random(0)
+    before = [rng.random() < 0.4 for _ in range(400)]
+    after = [b if rng.random() < 0.7 else rng.random() < 0.6 for b in before]  # correlated pairs, a real gain
+    mcnemar, bootstrap = paired_test(before, after), paired_test(before, after, "bootstrap", seed=0)
+    low, high = change_interval(mcnemar)
+    assert low < mcnemar.delta < high
+    # Newcombe's score interval and the bootstrap's percentile interval agree at this n.
+    assert (low, high) == pytest.approx((bootstrap.low, bootstrap.high), abs=0.005)
+    assert change_interval(bootstrap) == (bootstrap.low, bootstrap.high)  # a bootstrap keeps its own
+    for b, a in (([True] * 5, [True] * 5), ([False] * 5, [True] * 5), ([True] * 5, [False] * 5), ([True], [False])):
+        low, high = change_interval(paired_test(b, a))
+        delta = sum(a) / len(a) - sum(b) / len(b)
+        assert -1 <= low <= delta <= high <= 1 and high - low > 0.2, (b, a)
+    # More problems, a narrower interval around the same change.
+    few, many = (change_interval(paired_test(before[:n], after[:n])) for n in (40, 400))
+    assert many[1] - many[0] < few[1] - few[0]
