@@ -290,6 +290,14 @@ def _hub(i: int, h: HubRevisions) -> list[Checkpoint]:
     return out
 
 
+def _version(name: str) -> int:
+    return int(name.removeprefix("version_")) if name.removeprefix("version_").isdigit() else -1
+
+
+def _is_last(c: Checkpoint) -> bool:
+    return Path(c.model).name.startswith("last")
+
+
 def resolve(hub: list[HubRevisions], local: list[LocalGlob], runs: list[RunCheckpoints],
             skipped: list[UnreadableCheckpoint] | None = None) -> list[Checkpoint]:
     """Every checkpoint named, in config order (each glob and run ordered by step), without duplicates.
@@ -321,15 +329,17 @@ def resolve(hub: list[HubRevisions], local: list[LocalGlob], runs: list[RunCheck
     for i, run in enumerate(runs):
         # A resumed run writes a new version_N/ beside the first: a Lightning root gathers all of them.
         root = Path(run.run_dir)
-        ckpts = sorted(root.glob("checkpoints/*.ckpt")) or sorted(root.glob("version_*/checkpoints/*.ckpt"))
+        ckpts = sorted(root.glob("checkpoints/*.ckpt")) or sorted(
+            root.glob("version_*/checkpoints/*.ckpt"), key=lambda p: (_version(p.parents[1].name), p.name))
         if not ckpts:
             raise FileNotFoundError(f"runs[{i}].run_dir {run.run_dir!r} holds no checkpoints/*.ckpt "
                                     "(nor version_*/checkpoints/*.ckpt)")
         by_step: dict[int, Checkpoint] = {}
         for path in ckpts:
             c = read(path, "lightning", base_model=run.base_model, run=root.name)
-            # `last.ckpt` repeats the newest step; keep the named file.
-            if c and (c.step not in by_step or Path(by_step[c.step].model).name.startswith("last")):
+            # A later version's checkpoint of a step wins (the run went on from it), as in `probes.analysis`;
+            # `last.ckpt` only repeats the newest step, so a named file wins over it.
+            if c and (c.step not in by_step or not _is_last(c) or _is_last(by_step[c.step])):
                 by_step[c.step] = c
         out += [by_step[s] for s in sorted(by_step)]
     unique: dict[str, Checkpoint] = {}

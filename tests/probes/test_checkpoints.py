@@ -171,3 +171,17 @@ def test_damaged_and_incomplete_checkpoints_are_named_by_path(lora_run, tmp_path
     # A torn weights file is found only by loading it.
     with pytest.raises(UnreadableCheckpoint, match=rf"^{torn}: \w+"):
         load_checkpoint(torn_ckpt, "cpu")
+
+
+def test_a_resumed_runs_later_version_wins_a_step_and_a_named_file_wins_over_last(lora_run, tmp_path):
+    ckpts = lora_run / "checkpoints"
+    for version, files in (("version_2", {"epoch=0-step=2.ckpt": "epoch=0-step=2.ckpt", "last.ckpt": "last.ckpt"}),
+                           ("version_10", {"epoch=0-step=4.ckpt": "epoch=0-step=4.ckpt", "last.ckpt": "last.ckpt"})):
+        (tmp_path / "run" / version / "checkpoints").mkdir(parents=True)
+        for source, target in files.items():
+            shutil.copy(ckpts / source, tmp_path / "run" / version / "checkpoints" / target)
+    found = resolve([], [], [RunCheckpoints(str(tmp_path / "run"))])
+    # version_10 sorts after version_2 by number (not by name), and its named step-4 file beats both last.ckpt.
+    assert [(c.step, Path(c.model).parents[1].name, Path(c.model).name) for c in found] == [
+        (2, "version_2", "epoch=0-step=2.ckpt"), (4, "version_10", "epoch=0-step=4.ckpt")]
+    assert [c.name for c in found] == ["run-step2", "run-step4"]
