@@ -13,6 +13,7 @@ A *series* is a list of snapshots, one per checkpoint, each holding one outcome 
 From a series come per-standard learning curves, each standard's acquisition point, the Spearman correlation
 of grade with acquisition step, and a paired per-standard comparison of any two snapshots (base vs tuned), with
 follow-up robustness before and after. Two series compare the same way, snapshot against snapshot.
+`probes.study` puts them together, with their intervals, for `probes.analyze` and `probes.report`.
 """
 
 from __future__ import annotations
