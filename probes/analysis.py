@@ -1,14 +1,19 @@
 """Learning-dynamics and fine-tuning analyses over probe runs and checkpoint sweeps.
 
 A *series* is a list of snapshots, one per checkpoint, each holding one outcome per problem. It is read from
-- a probe run (`<run>/mathcamps/responses.jsonl`, written by `probes.callback.MathCampsProbe`), or a Lightning
-  root holding `version_N/mathcamps/` (the newest version is read);
+- a probe run (`<run>/mathcamps/responses.jsonl`, written by `probes.callback.MathCampsProbe`). A run resumed
+  with `--ckpt_path last` logs to a new `version_N/` beside the first, so the versions of one run are read as
+  one, in version order: a later version's probe of a step replaces an earlier version's (the later one wins),
+  and the step-0 baseline stays the first version's. A version that probed step 0 itself started afresh (a new
+  run in the same root, not a resume) and begins a new run. Given a Lightning root, the newest run is read;
+  given a `version_N/`, the run it belongs to, whole;
 - a sweep directory (`sweep.json`, written by `probes.sweep`);
 - a single evaluation's `responses.jsonl` (rows without a step are one snapshot at step 0).
 
 From a series come per-standard learning curves, each standard's acquisition point, the Spearman correlation
 of grade with acquisition step, and a paired per-standard comparison of any two snapshots (base vs tuned), with
 follow-up robustness before and after. Two series compare the same way, snapshot against snapshot.
+`probes.study` puts them together, with their intervals, for `probes.analyze` and `probes.report`.
 """
 
 from __future__ import annotations
@@ -51,12 +56,16 @@ class Snapshot:
     def originals(self) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.type == ORIGINAL]
 
-    def accuracy(self) -> dict[str, float]:
-        """Accuracy on original problems, per standard."""
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """(right, asked) on original problems, per standard: the n behind each accuracy."""
         totals: dict[str, list[int]] = {}
         for o in self.originals():
             totals.setdefault(o.standard, []).append(int(o.correct))
-        return {s: sum(v) / len(v) for s, v in totals.items()}
+        return {s: (sum(v), len(v)) for s, v in totals.items()}
+
+    def accuracy(self) -> dict[str, float]:
+        """Accuracy on original problems, per standard."""
+        return {s: right / n for s, (right, n) in self.counts().items()}
 
 
 @dataclass
@@ -141,24 +150,60 @@ def _load_sweep(path: Path) -> Series:
     return Series(manifest.get("name") or path.name, path, "sweep", snapshots, incomplete)
 
 
+_VERSION = re.compile(r"version_(\d+)")
+
+
+def _run_versions(root: Path, version: Path | None) -> list[tuple[Path, list[dict[str, Any]]]]:
+    """(responses file, rows) of each version of one run under the Lightning `root`, oldest first: the run that
+    `version` belongs to, or the newest. A version that probed step 0 started a run afresh (see the docstring)."""
+    found = [p for p in root.glob("version_*/mathcamps/responses.jsonl") if _VERSION.fullmatch(p.parents[1].name)]
+    runs: list[list[tuple[Path, list[dict[str, Any]]]]] = []
+    for f in sorted(found, key=lambda p: int(_VERSION.fullmatch(p.parents[1].name)[1])):
+        rows = read_jsonl(f)
+        if not rows:
+            continue
+        if not runs or min(int(r.get("step", 0)) for r in rows) == 0:
+            runs.append([])
+        runs[-1].append((f, rows))
+    if version is not None:
+        return next((r for r in runs if any(f.parents[1] == version for f, _ in r)), [])
+    return runs[-1] if runs else []
+
+
+def _load_run(path: Path) -> Series | None:
+    own = path / "mathcamps" / "responses.jsonl"
+    if own.is_file() and _VERSION.fullmatch(path.name):
+        parts = _run_versions(path.parent, path)
+    elif own.is_file():
+        parts = [(own, read_jsonl(own))]
+    else:
+        parts = _run_versions(path, None)
+    if not parts:
+        return None
+    by_step: dict[int, Snapshot] = {}
+    for f, rows in parts:
+        by_step |= {snap.step: snap for snap in _snapshots_from_rows(rows, str(f))}  # a later version wins a step
+    # A run is named like its directories under the Lightning root, e.g. "quickstart/version_0+version_1".
+    root = parts[0][0].parents[2].name
+    name = f"{root}/{'+'.join(f.parents[1].name for f, _ in parts)}"
+    return Series(name, path, "run", [by_step[s] for s in sorted(by_step)])
+
+
 def load_series(path: str | Path) -> Series:
-    """The series in a probe run, a Lightning root, a sweep directory or an evaluation's output directory."""
+    """The series in a probe run (all versions of it), a Lightning root, a sweep directory or an evaluation's
+    output directory."""
     path = Path(path)
     if (path / "sweep.json").is_file():
         series = _load_sweep(path)
+    elif not (path / "mathcamps").is_dir() and (path / "responses.jsonl").is_file():
+        found = path / "responses.jsonl"
+        series = Series(path.name, path, "eval", _snapshots_from_rows(read_jsonl(found), str(found)))
     else:
-        versions = sorted(path.glob("version_*/mathcamps/responses.jsonl"),
-                          key=lambda p: int(re.sub(r"\D", "", p.parent.parent.name) or 0))
-        candidates = [path / "mathcamps" / "responses.jsonl", path / "responses.jsonl", *versions[::-1]]
-        found = next((c for c in candidates if c.is_file()), None)
-        if found is None:
+        run = _load_run(path)
+        if run is None:
             raise FileNotFoundError(f"{path} holds no results: looked for sweep.json, mathcamps/responses.jsonl, "
                                     "responses.jsonl and version_*/mathcamps/responses.jsonl")
-        rows = read_jsonl(found)
-        kind = "run" if found.parent.name == "mathcamps" else "eval"
-        # A run is named like its directory under the Lightning root, e.g. "quickstart/version_0".
-        name = f"{found.parents[2].name}/{found.parents[1].name}" if kind == "run" else found.parent.name
-        series = Series(name, path, kind, _snapshots_from_rows(rows, str(found)))
+        series = run
     if not series.snapshots:
         raise ValueError(f"{path} holds no complete checkpoint results (incomplete: {series.incomplete})")
     return series
@@ -317,94 +362,3 @@ def compare_snapshots(before: Snapshot, after: Snapshot, alpha: float = 0.05, me
     by_grade = {c.group: c.test for c in compare_groups(pairs(by_grade_ids), alpha, method, seed, fdr)}
     return Comparison(before_name or before.label, after_name or after.label, method, alpha, changes, by_grade,
                       followup_robustness(before), followup_robustness(after), fdr)
-
-
-# -- a whole study -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Study:
-    """Everything `probes.analyze` and `probes.report` show about one series (and optionally a second)."""
-
-    series: Series
-    threshold: float
-    curves: dict[str, list[tuple[int, float]]]
-    acquisition: dict[str, int | None]
-    correlation: Correlation | None
-    comparison: Comparison | None
-    """First vs last checkpoint of `series`, or `series` vs `other` when given."""
-    other: Series | None = None
-    other_acquisition: dict[str, int | None] | None = None
-    other_correlation: Correlation | None = None
-
-
-def analyse(series: Series, threshold: float = 0.5, alpha: float = 0.05, method: str = "mcnemar", seed: int = 0,
-            before_step: int | None = None, after_step: int | None = None, other: Series | None = None,
-            fdr: bool = True) -> Study:
-    """Curves, acquisition points, grade correlation, and the paired comparison of two snapshots.
-
-    Without `other`, the comparison is `series` at `before_step` (default: first) against `after_step`
-    (default: last). With `other`, it is `series` at `before_step` (default: last) against `other` at
-    `after_step` (default: last): base model vs tuned model, or one run vs another.
-    """
-    acquisition = acquisition_points(series, threshold)
-    study = Study(series, threshold, learning_curves(series), acquisition, grade_correlation(acquisition, seed=seed),
-                  None)
-    if other is None:
-        before, after = series.at(before_step, 0), series.at(after_step, -1)
-        if before is not after:
-            study.comparison = compare_snapshots(before, after, alpha, method, seed, fdr=fdr)
-    else:
-        study.other = other
-        study.other_acquisition = acquisition_points(other, threshold)
-        study.other_correlation = grade_correlation(study.other_acquisition, seed=seed)
-        before, after = series.at(before_step, -1), other.at(after_step, -1)
-        study.comparison = compare_snapshots(before, after, alpha, method, seed, f"{series.name} {before.label}",
-                                             f"{other.name} {after.label}", fdr)
-    return study
-
-
-def _test_json(t: PairedTest) -> dict[str, Any]:
-    return {"n": t.n, "before": t.before, "after": t.after, "delta": t.delta, "gains": t.gains, "losses": t.losses,
-            "p_value": t.p_value, "low": t.low, "high": t.high}
-
-
-def _correlation_json(c: Correlation | None) -> dict[str, Any] | None:
-    return None if c is None else {"rho": c.rho, "p_value": c.p_value, "low": c.low, "high": c.high, "n": c.n,
-                                   "confidence": c.confidence}
-
-
-def _followup_json(f: FollowupRobustness | None) -> dict[str, Any] | None:
-    if f is None:
-        return None
-    return {"by_kind": {k: {"n": n, "p_right_given_original_right": p} for k, (n, p) in f.by_kind.items()},
-            "all_right": f.all_right, "n_originals": f.n_originals}
-
-
-def study_json(study: Study) -> dict[str, Any]:
-    """The study as plain JSON: what `probes.analyze` writes to `analysis.json`."""
-    out: dict[str, Any] = {
-        "series": {"name": study.series.name, "path": str(study.series.path), "kind": study.series.kind,
-                   "steps": study.series.steps, "incomplete": study.series.incomplete},
-        "threshold": study.threshold,
-        "curves": {s: [[step, acc] for step, acc in c] for s, c in study.curves.items()},
-        "acquisition": study.acquisition,
-        "unlearned": [s for s, step in study.acquisition.items() if step is None],
-        "grade_correlation": _correlation_json(study.correlation),
-    }
-    if study.other is not None:
-        out["other"] = {"name": study.other.name, "path": str(study.other.path), "steps": study.other.steps,
-                        "acquisition": study.other_acquisition,
-                        "grade_correlation": _correlation_json(study.other_correlation)}
-    c = study.comparison
-    if c is not None:
-        out["comparison"] = {
-            "before": c.before, "after": c.after, "method": c.method, "fdr": c.fdr, "alpha": c.alpha,
-            "standards": [{"standard": x.standard, "grade": x.grade, "direction": x.direction, "q_value": x.q_value,
-                           "mde": x.mde, **_test_json(x.test)} for x in c.changes],
-            "by_grade": {g: _test_json(t) for g, t in c.by_grade.items()},
-            "improved": c.improved, "regressed": c.regressed,
-            "followups_before": _followup_json(c.followups_before),
-            "followups_after": _followup_json(c.followups_after),
-        }
-    return out

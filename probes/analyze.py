@@ -19,7 +19,8 @@ from jsonargparse import auto_cli
 from rich.console import Console
 from rich.table import Table
 
-from probes.analysis import Study, analyse, load_series, study_json
+from probes.analysis import load_series
+from probes.study import Study, analyse, study_json
 
 
 def _pct(x: float | None) -> str:
@@ -80,6 +81,8 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
 
     Args:
         path: a probe run (`<run>/mathcamps/`), a Lightning root with `version_N/`, a sweep dir or an eval dir.
+            The `version_N/` of a resumed run are read as one run (`probes.analysis`): a root gives its newest
+            run, a `version_N/` the whole run it belongs to.
         against: a second run or sweep to compare with (its last checkpoint against `path`'s last).
         threshold: a standard is acquired from the first checkpoint at or above this accuracy that stays there.
         alpha: significance level of the paired per-standard tests.

@@ -5,6 +5,7 @@
         --prompt plain --max-new-tokens 400 --out runs/pythia-143000
     python -m probes.evaluate --model Qwen/Qwen2.5-0.5B-Instruct --out runs/qwen \
         --problems '{source: published, path: data/mathcamps-v1, per_standard: 20, seed: 0}'
+    python -m probes.evaluate --model runs/lora/version_0/checkpoints/last.ckpt --generate K.OA.A.5:20:0 --out runs/e
 
 `--problems` takes the same problem-set block as the probe callback's `problems:` (a YAML file or an inline
 mapping, `probes.problemset`), and `--prompt` the same protocol (`auto`: paper when the model's tokenizer has a
@@ -70,8 +71,11 @@ def parse_generate(spec: str) -> tuple[list[str], int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m probes.evaluate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", required=True, help="local HF model directory or hub id")
+    p.add_argument("--model", required=True, help="hub id, or a local HF, merged or adapter export, or a Lightning "
+                                                  ".ckpt of a trainers.fit run (probes.checkpoints)")
     p.add_argument("--revision", help="hub revision (branch, tag or commit), e.g. step143000")
+    p.add_argument("--base-model", help="base model of an adapter export or a .ckpt (default: the adapter's "
+                                        "base_model_name_or_path, the .ckpt's run config)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="problems as .jsonl/.json (ours or the published files)")
     src.add_argument("--generate", metavar="STANDARDS:N:SEED", help="generate N originals per standard")
@@ -103,7 +107,7 @@ def _identity(args: argparse.Namespace, template: str | None, spec: ProblemSet |
     """The arguments that decide the results; a resumed run must match them."""
     return {
         "problems": None if spec is None else asdict(spec), "fewshot_k": args.fewshot_k,
-        "model": args.model, "revision": args.revision,
+        "model": args.model, "revision": args.revision, "base_model": args.base_model,
         "data": str(Path(args.data).resolve()) if args.data else None,
         "data_sha256": hashlib.sha256(Path(args.data).read_bytes()).hexdigest() if args.data else None,
         "generate": args.generate,
@@ -201,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
                             args.stop_at_answer_line)
         settings = GenerationSettings(args.max_new_tokens, tuple(args.stop), args.stop_at_answer_line)
         if args.backend == "vllm":
+            from probes.checkpoints import kind_of
+
+            if kind_of(Path(args.model)) not in (None, "hf"):
+                raise ValueError(f"--backend vllm loads HF model directories and hub ids; {args.model} is a "
+                                 f"{kind_of(Path(args.model))} checkpoint: use --backend hf")
             from probes.backends.vllm import VLLMBackend
 
             backend = VLLMBackend(args.model, settings, args.revision, args.dtype, args.batch_size)
@@ -209,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             from probes.backends.hf import load_hf_backend
 
             backend = load_hf_backend(args.model, settings, args.revision, args.batch_size, args.dtype, args.device,
-                                      args.draft_tokens)
+                                      args.draft_tokens, args.base_model)
             tokenizer = backend.tokenizer
         prompter = protocol.prompter(tokenizer, problems)
         backend.settings = protocol.settings(prompter, tuple(args.stop))

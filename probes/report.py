@@ -4,9 +4,11 @@
     python -m probes.report runs/sweeps/scratch --threshold 0.4 --wandb_run <run id>
     python -m probes.report runs/base-eval --against runs/tuned-eval
 
-Writes `<DIR>/report/` (or `--out`): `curves.png` (a grid of per-standard learning curves), `heatmap.png`
-(standards x checkpoints, ordered by grade), `changes.png` (per-standard gains and regressions),
-`acquisition.png` (grade vs acquisition step) and `report.html`, which holds the figures (inlined) and the tables.
+Writes `<DIR>/report/` (or `--out`): `curves.png` (a grid of per-standard learning curves, each point with its
+95% Wilson interval at its own n), `heatmap.png` (standards x checkpoints, ordered by grade), `changes.png`
+(per-standard change with its n and 95% interval, coloured by significance), `acquisition.png` (grade vs
+acquisition step, the standards never acquired in a row of their own, off the step axis) and `report.html`,
+which holds the figures (inlined) and the tables.
 With `--wandb_run` the curves go to W&B against `checkpoint/step`, and the figures and tables with them.
 """
 
@@ -27,25 +29,32 @@ from jsonargparse import auto_cli  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from mathcamps.problem import GRADES, grade_of  # noqa: E402
-from probes.analysis import Study, analyse, learning_curves, load_series  # noqa: E402
+from probes.analysis import learning_curves, load_series  # noqa: E402
+from probes.stats import PairedTest  # noqa: E402
+from probes.study import Study, analyse, change_interval, curve_intervals  # noqa: E402
 
 FIGURES = ("curves", "heatmap", "changes", "acquisition")
 _GAIN, _LOSS, _NONE = "#2a9d4b", "#c8372d", "#9a9a9a"
 
 
 def fig_curves(study: Study) -> Figure:
-    """One panel per standard: accuracy by step, the threshold, and the acquisition step."""
+    """One panel per standard: accuracy by step in its 95% Wilson band, the threshold, and the acquisition step."""
     standards = list(study.curves)
     cols = min(4, len(standards))
     rows = math.ceil(len(standards) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), sharex=True, sharey=True, squeeze=False)
     other = {} if study.other is None else learning_curves(study.other)
+    other_bands = {} if study.other is None else curve_intervals(study.other)
     for ax, standard in zip(axes.flat, standards, strict=False):
         steps, acc = zip(*study.curves[standard], strict=True)
-        ax.plot(steps, acc, marker="o", ms=3, label=study.series.name)
+        line, = ax.plot(steps, acc, marker="o", ms=3, label=study.series.name)
+        low, high = zip(*study.intervals[standard], strict=True)
+        ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, lw=0)
         if standard in other:
             o_steps, o_acc = zip(*other[standard], strict=True)
-            ax.plot(o_steps, o_acc, marker="s", ms=3, ls="--", label=study.other.name)
+            o_line, = ax.plot(o_steps, o_acc, marker="s", ms=3, ls="--", label=study.other.name)
+            o_low, o_high = zip(*other_bands[standard], strict=True)
+            ax.fill_between(o_steps, o_low, o_high, color=o_line.get_color(), alpha=0.15, lw=0)
         ax.axhline(study.threshold, color=_NONE, lw=0.8, ls=":")
         if study.acquisition[standard] is not None:
             ax.axvline(study.acquisition[standard], color=_GAIN, lw=1)
@@ -59,7 +68,8 @@ def fig_curves(study: Study) -> Figure:
         ax.set_ylabel("accuracy")
     if other:
         axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"Learning curves ({study.series.name}); vertical line: acquired (>= {study.threshold:.0%} from then)")
+    fig.suptitle(f"Learning curves ({study.series.name}), shaded: 95% Wilson interval; vertical line: acquired "
+                 f"(>= {study.threshold:.0%} from then)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -92,21 +102,25 @@ def heatmap(curves: dict[str, list[tuple[int, float]]], steps: list[int], title:
 
 
 def fig_changes(study: Study) -> Figure:
-    """Per-standard change between the compared snapshots, coloured by significance."""
+    """Per-standard change between the compared snapshots with its n and 95% interval, coloured by significance."""
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.3 * len(study.curves) + 1.2)))
     comp = study.comparison
     if comp is None:
         ax.text(0.5, 0.5, "one checkpoint only: nothing to compare", ha="center", va="center")
         ax.axis("off")
         return fig
-    names = [c.standard for c in comp.changes][::-1]  # grade order, top to bottom
-    deltas = [c.test.delta for c in comp.changes][::-1]
-    colours = [{"gain": _GAIN, "regression": _LOSS}.get(c.direction, _NONE) for c in comp.changes][::-1]
-    ax.barh(names, deltas, color=colours)
+    changes = comp.changes[::-1]  # grade order, top to bottom
+    names = [f"{c.standard} (n={c.test.n})" for c in changes]
+    deltas = [c.test.delta for c in changes]
+    intervals = [change_interval(c.test) for c in changes]
+    errors = [[d - lo for d, (lo, _) in zip(deltas, intervals, strict=True)],
+              [hi - d for d, (_, hi) in zip(deltas, intervals, strict=True)]]  # (2, standards), as barh wants
+    colours = [{"gain": _GAIN, "regression": _LOSS}.get(c.direction, _NONE) for c in changes]
+    ax.barh(names, deltas, color=colours, xerr=errors, error_kw={"ecolor": "black", "elinewidth": 0.8, "capsize": 2})
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlim(-1.05, 1.05)
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_xlabel("change in accuracy")
+    ax.set_xlabel("change in accuracy, with its 95% interval")
     ax.set_title(f"{comp.before} -> {comp.after}\ngreen: significant gain, red: significant regression "
                  f"({comp.method}{', Benjamini-Hochberg' if comp.fdr else ''}, alpha {comp.alpha})", fontsize=9)
     fig.tight_layout()
@@ -114,23 +128,27 @@ def fig_changes(study: Study) -> Figure:
 
 
 def fig_acquisition(study: Study) -> Figure:
-    """Grade against acquisition step, with the Spearman correlation; unacquired standards marked on top."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    last = study.series.steps[-1]
+    """Grade against acquisition step, with the Spearman correlation. The standards never acquired have no step,
+    so they are not put on the step axis: they are listed by grade in a "not acquired" row below it."""
+    fig, (ax, never) = plt.subplots(2, 1, figsize=(6, 4.8), sharex=True, gridspec_kw={"height_ratios": [4, 1]})
     rng = np.random.default_rng(0)  # jitter only separates points of one grade
-    stacked: dict[str, int] = {}  # unacquired labels per grade, stacked so they do not overlap
+    unacquired: dict[str, list[str]] = {}
     for standard, step in study.acquisition.items():
-        x = GRADES.index(grade_of(standard)) + rng.uniform(-0.12, 0.12)
-        y = last * 1.08 if step is None else step
-        ax.scatter(x, y, marker="x" if step is None else "o", color=_LOSS if step is None else "#1f77b4")
-        k = stacked.setdefault(grade_of(standard), 0) if step is None else 0
         if step is None:
-            stacked[grade_of(standard)] += 1
-        ax.annotate(standard, (x, y), fontsize=6, xytext=(3, 3 - 8 * k), textcoords="offset points")
-    ax.axhline(last * 1.04, color=_NONE, lw=0.6, ls=":")
-    ax.set_xticks(range(len(GRADES)), GRADES)
-    ax.set_xlabel("grade")
-    ax.set_ylabel("acquisition step (x: not acquired)")
+            unacquired.setdefault(grade_of(standard), []).append(standard)
+            continue
+        x = GRADES.index(grade_of(standard)) + rng.uniform(-0.12, 0.12)
+        ax.scatter(x, step, color="#1f77b4")
+        ax.annotate(standard, (x, step), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("acquisition step")
+    for grade, names in unacquired.items():
+        never.text(GRADES.index(grade), 0.5, "\n".join(names), ha="center", va="center", fontsize=6, color=_LOSS)
+    never.set_ylim(0, 1)
+    never.set_yticks([0.5], ["not acquired"])
+    never.set_xticks(range(len(GRADES)), GRADES)
+    never.set_xlim(-0.5, len(GRADES) - 0.5)
+    never.set_xlabel("grade")
     c = study.correlation
     ax.set_title("Grade vs acquisition step: " + ("fewer than 3 standards acquired" if c is None else
                  f"Spearman {c.rho:+.2f} (p={c.p_value:.2g}, {c.confidence:.0%} CI [{c.low:+.2f}, {c.high:+.2f}])"),
@@ -158,12 +176,17 @@ def tables(study: Study) -> dict[str, tuple[list[str], list[list[str]]]]:
         for s, c in study.curves.items()])}
     comp = study.comparison
     if comp is not None:
-        cols = ["standard", "grade", "n", "before", "after", "change", "gains", "losses", "p", "flag"]
+        cols = ["standard", "grade", "n", "before", "after", "change", "95% CI", "gains", "losses", "p", "flag"]
+
+        def interval(t: PairedTest) -> str:
+            low, high = change_interval(t)
+            return f"{low:+.0%} to {high:+.0%}"
+
         out["changes"] = (cols, [[x.standard, x.grade, str(x.test.n), _pct(x.test.before), _pct(x.test.after),
-                                  f"{x.test.delta:+.0%}", str(x.test.gains), str(x.test.losses),
+                                  f"{x.test.delta:+.0%}", interval(x.test), str(x.test.gains), str(x.test.losses),
                                   f"{x.test.p_value:.3g}", x.direction or ""] for x in comp.changes])
         out["grades"] = (["grade", *cols[2:]], [[g, str(t.n), _pct(t.before), _pct(t.after), f"{t.delta:+.0%}",
-                                                 str(t.gains), str(t.losses), f"{t.p_value:.3g}",
+                                                 interval(t), str(t.gains), str(t.losses), f"{t.p_value:.3g}",
                                                  t.direction(comp.alpha) or ""] for g, t in comp.by_grade.items()])
     return out
 

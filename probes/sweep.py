@@ -4,7 +4,10 @@
     python -m probes.sweep --config configs/sweeps/pythia-160m.yaml --eval.device cuda
     python -m probes.analyze runs/sweeps/pythia-160m && python -m probes.report runs/sweeps/pythia-160m
 
-Checkpoints come from hub revisions, a glob of local HF model directories, or a training run's checkpoints.
+Checkpoints come from hub revisions, a glob of local exports (HF, merged or LoRA adapter) or `.ckpt` files, or a
+training run's Lightning checkpoints, full or LoRA (`probes.checkpoints`), each at the step it records itself.
+A checkpoint that cannot be read is reported by its path and skipped; the sweep evaluates all the others, then
+fails (`SkippedCheckpoints`) listing the skipped ones.
 The problems (`problems:`, a `probes.problemset.ProblemSet`) and the protocol (`eval.prompt`, `eval.fewshot_k`,
 `eval.max_new_tokens`, a `probes.protocol.Protocol`) are read as the probe callback reads them, and answered
 through the same code, so a sweep of a run's checkpoints with the run's probe settings repeats its records.
@@ -19,11 +22,8 @@ W&B against `checkpoint/step`, so checkpoints may finish in any order.
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,60 +34,19 @@ from rich.console import Console
 
 from mathcamps.problem import Problem
 from probes import protocol as protocols
+from probes.checkpoints import (
+    Checkpoint,
+    HubRevisions,
+    LocalGlob,
+    RunCheckpoints,
+    UnreadableCheckpoint,
+    load_checkpoint,
+    resolve,
+)
 from probes.engine import Record
 from probes.problemset import ProblemSet
 from probes.protocol import Protocol
 from probes.sweep_cache import in_shard, merge_shards, parse_shard, problem_hash, read_cache, row_of
-from trainers.hf import load_model, load_tokenizer, use_training_template
-
-
-@dataclass
-class StepRange:
-    """Steps `start, start + every, ...` up to and including `stop`."""
-
-    start: int
-    stop: int
-    every: int
-
-
-@dataclass
-class HubRevisions:
-    """Revisions of one hub model, e.g. Pythia's `step1000` ... `step143000` branches."""
-
-    repo: str
-    """Hub id, e.g. EleutherAI/pythia-160m."""
-    revisions: list[str] = field(default_factory=list)
-    """Revision names (branches, tags or commits)."""
-    steps: StepRange | None = None
-    """Adds one revision per step, named by `revision_format`."""
-    revision_format: str = "step{step}"
-    """Revision name of a step in `steps`."""
-    step_pattern: str = r"(\d+)"
-    """Regex whose first group, searched in a revision name, is its training step."""
-    tokens_per_step: int | None = None
-    """Training tokens per step (Pythia: 2097152), to report token counts."""
-
-
-@dataclass
-class LocalGlob:
-    """Local HF model directories matching a glob, e.g. `runs/x/hf/step-*`."""
-
-    glob: str
-    step_pattern: str = r"(\d+)"
-    """Regex whose first group, searched in a directory's name (its last match), is its training step."""
-    tokens_per_step: int | None = None
-
-
-@dataclass
-class RunCheckpoints:
-    """The Lightning checkpoints (`checkpoints/*.ckpt`) of a `trainers.fit` run, loaded into the run's model."""
-
-    run_dir: str
-    """The run's log directory (e.g. runs/quickstart/version_0), or its root (runs/quickstart) to gather every
-    version_N/ of a resumed run."""
-    base_model: str | None = None
-    """HF directory or hub id whose config and tokenizer the checkpoints fit (default: `model.model` in the
-    run's config.yaml)."""
 
 
 @dataclass
@@ -135,7 +94,7 @@ class SweepConfig:
     hub: list[HubRevisions] = field(default_factory=list)
     """Hub models and their revisions."""
     local: list[LocalGlob] = field(default_factory=list)
-    """Globs of local HF model directories."""
+    """Globs of local exports (HF, merged or adapter) or `.ckpt` files."""
     runs: list[RunCheckpoints] = field(default_factory=list)
     """`trainers.fit` runs whose Lightning checkpoints to evaluate."""
     eval: EvalSettings = field(default_factory=EvalSettings)
@@ -183,111 +142,9 @@ def sweep_problems(spec: ProblemSet) -> list[Problem]:
 # -- the checkpoints -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """One model to evaluate: a hub revision, a local HF directory, or a Lightning `.ckpt` on a base model."""
-
-    name: str
-    step: int
-    model: str
-    revision: str | None = None
-    base: str | None = None
-    """For a `.ckpt`: the HF model its weights fit."""
-    tokens: int | None = None
-
-    @property
-    def key(self) -> str:
-        """File-safe and unique: the name plus a hash of where the weights come from."""
-        digest = hashlib.sha1(f"{Path(self.model).resolve() if self.revision is None else self.model}|"
-                              f"{self.revision}".encode()).hexdigest()[:8]
-        return re.sub(r"[^A-Za-z0-9._=-]+", "_", self.name)[:80] + "-" + digest
-
-
-def _step_in(name: str, pattern: str, where: str) -> int:
-    found = re.findall(pattern, name)
-    if not found:
-        raise ValueError(f"{where}: no step in {name!r} (step_pattern {pattern!r} does not match)")
-    last = found[-1]
-    return int(last[0] if isinstance(last, tuple) else last)
-
-
-def _run_base_model(run: RunCheckpoints) -> str:
-    if run.base_model:
-        return run.base_model
-    import yaml
-
-    found = [Path(run.run_dir) / "config.yaml", *sorted(Path(run.run_dir).glob("version_*/config.yaml"))]
-    config = next((c for c in found if c.is_file()), None)
-    if config is None:
-        raise FileNotFoundError(f"runs: {run.run_dir} has no config.yaml; set runs[].base_model")
-    saved = yaml.safe_load(config.read_text())
-    model = saved["model"]["model"]
-    if Path(model).is_absolute():
-        return model
-    # A relative path is relative to where training ran: the folder that held `trainer.default_root_dir`,
-    # which the run's version_N/ sits in. Only when that does not fit, fall back to the current directory.
-    run_root = config.resolve().parent.parent  # <cwd>/<default_root_dir>
-    root_dir = Path(saved.get("trainer", {}).get("default_root_dir") or ".")
-    candidates = [Path(model)]
-    if run_root.parts[-len(root_dir.parts):] == root_dir.parts:
-        candidates.insert(0, Path(*run_root.parts[: len(run_root.parts) - len(root_dir.parts)]) / model)
-    return str(next((c for c in candidates if (c / "config.json").is_file()), Path(model)))
-
-
-def resolve_checkpoints(cfg: SweepConfig) -> list[Checkpoint]:
-    """Every checkpoint the config names, in config order (globs and runs ordered by step), without duplicates."""
-    out: list[Checkpoint] = []
-    for i, h in enumerate(cfg.hub):
-        revisions = list(h.revisions)
-        if h.steps:
-            revisions += [h.revision_format.format(step=s) for s in range(h.steps.start, h.steps.stop + 1,
-                                                                           h.steps.every)]
-        for rev in revisions:
-            step = _step_in(rev, h.step_pattern, f"hub[{i}]")
-            tokens = step * h.tokens_per_step if h.tokens_per_step else None
-            out.append(Checkpoint(f"{h.repo.split('/')[-1]}@{rev}", step, h.repo, rev, tokens=tokens))
-    for i, g in enumerate(cfg.local):
-        dirs = [Path(p) for p in sorted(glob.glob(g.glob)) if (Path(p) / "config.json").is_file()]
-        if not dirs:
-            raise FileNotFoundError(f"local[{i}].glob {g.glob!r} matches no HF model directory")
-        found = [(_step_in(d.name, g.step_pattern, f"local[{i}]"), d) for d in dirs]
-        for step, d in sorted(found):
-            tokens = step * g.tokens_per_step if g.tokens_per_step else None
-            out.append(Checkpoint(d.name, step, str(d), tokens=tokens))
-    for i, run in enumerate(cfg.runs):
-        # A resumed run writes a new version_N/ beside the first: a Lightning root gathers all of them.
-        ckpts = sorted(Path(run.run_dir).glob("checkpoints/*.ckpt")) or \
-            sorted(Path(run.run_dir).glob("version_*/checkpoints/*.ckpt"))
-        if not ckpts:
-            raise FileNotFoundError(f"runs[{i}].run_dir {run.run_dir!r} holds no checkpoints/*.ckpt "
-                                    "(nor version_*/checkpoints/*.ckpt)")
-        base, by_step = _run_base_model(run), {}
-        for path in ckpts:
-            meta = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
-            step = int(meta["global_step"])
-            # `last.ckpt` repeats the newest step; keep the named file.
-            if step not in by_step or by_step[step].model.endswith("last.ckpt"):
-                by_step[step] = Checkpoint(f"{Path(run.run_dir).name}-step{step}", step, str(path), base=base,
-                                           tokens=meta.get("tokens_seen"))
-        out += [by_step[s] for s in sorted(by_step)]
-    unique: dict[str, Checkpoint] = {}
-    for c in out:
-        unique.setdefault(c.key, c)
-    return list(unique.values())
-
-
-def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
-    """(model in eval mode on `device`, tokenizer) of a checkpoint."""
-    if ckpt.base is None:
-        model, tokenizer = load_model(ckpt.model, ckpt.revision), load_tokenizer(ckpt.model, ckpt.revision)
-    else:
-        model, tokenizer = load_model(ckpt.base), load_tokenizer(ckpt.base)
-        use_training_template(tokenizer, ckpt.base)  # as `trainers.fit` did for the run
-        state = torch.load(ckpt.model, map_location="cpu", weights_only=False)["state_dict"]
-        # The LightningModule holds the HF model as `self.model`; its keys are the HF keys prefixed `model.`.
-        weights = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
-        model.load_state_dict(weights, strict=True)
-    return model.to(device).eval(), tokenizer
+def resolve_checkpoints(cfg: SweepConfig, skipped: list[UnreadableCheckpoint] | None = None) -> list[Checkpoint]:
+    """Every checkpoint the config names (`probes.checkpoints.resolve`); unreadable ones go to `skipped`."""
+    return resolve(cfg.hub, cfg.local, cfg.runs, skipped)
 
 
 # -- the cache -----------------------------------------------------------------------------------------------
@@ -357,11 +214,26 @@ class _Wandb:
             self.run.finish()
 
 
+class SkippedCheckpoints(ValueError):
+    """Checkpoints a sweep could not read, and so did not evaluate (it evaluated all the others)."""
+
+    def __init__(self, skipped: list[UnreadableCheckpoint]) -> None:
+        super().__init__(f"{len(skipped)} checkpoint(s) could not be read and were skipped: "
+                         + "; ".join(str(s) for s in skipped))
+        self.skipped = skipped
+
+
 def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
-    """Evaluate every checkpoint on the problem set, skipping cached (checkpoint, problem) pairs; returns out_dir."""
+    """Evaluate every checkpoint on the problem set, skipping cached (checkpoint, problem) pairs; returns out_dir.
+
+    Raises `SkippedCheckpoints` at the end when some checkpoints could not be read (each is reported as met).
+    """
     console = console or Console()
     problems = sweep_problems(cfg.problems)
-    checkpoints = resolve_checkpoints(cfg)
+    skipped: list[UnreadableCheckpoint] = []
+    checkpoints = resolve_checkpoints(cfg, skipped)
+    for error in skipped:
+        console.print(f"[yellow]skipped {error}[/yellow]")
     out = _prepare_out_dir(cfg, problems, checkpoints)
     shard = parse_shard(cfg.shard) if cfg.shard else None
     logger = _Wandb(cfg.wandb, cfg, console) if cfg.wandb and shard is None else None
@@ -374,7 +246,12 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
             mine = [p for p in problems if shard is None or in_shard(ckpt.key, p.followup_to or p.id, shard)]
             todo = [p for p in mine if p.id not in done]
             if todo:
-                model, tokenizer = load_checkpoint(ckpt, cfg.eval.device)
+                try:
+                    model, tokenizer = load_checkpoint(ckpt, cfg.eval.device)
+                except UnreadableCheckpoint as error:
+                    skipped.append(error)
+                    console.print(f"[yellow]  {ckpt.name}: skipped {error}[/yellow]")
+                    continue
                 name = f"{ckpt.key}.shard-{shard[0]}-of-{shard[1]}.jsonl" if shard else f"{ckpt.key}.jsonl"
                 by_id = {p.id: p for p in problems}
                 with open(out / "results" / name, "a") as f:
@@ -406,6 +283,8 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
     finally:
         if logger:
             logger.finish()
+    if skipped:
+        raise SkippedCheckpoints(skipped)
     return out
 
 

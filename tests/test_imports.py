@@ -19,8 +19,6 @@ MAX_LINES = 400
 LONG_MODULES = {
     "mathcamps/standards.py": "a data table: the catalogue of standards",
     "mathcamps/render/templates.py": "five lines over; to split with the rendering issue",
-    "probes/analysis.py": "ten lines over after the one paired comparison; to split with the analysis figures (#17)",
-    "probes/sweep.py": "checkpoint loading still inside; it moves out with the training-data issue (#17)",
 }
 
 

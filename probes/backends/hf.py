@@ -365,9 +365,11 @@ class HFBackend:
 
 
 def load_hf_backend(name: str, settings: GenerationSettings, revision: str | None = None, batch_size: int = 16,
-                    dtype: str = "auto", device: str = "auto", draft_tokens: int = 4) -> HFBackend:
-    """Load a model and tokenizer (hub id or local directory, same code path) and wrap them in an `HFBackend`."""
-    from trainers.hf import load_model, load_tokenizer
+                    dtype: str = "auto", device: str = "auto", draft_tokens: int = 4,
+                    base_model: str | None = None) -> HFBackend:
+    """Load a model and tokenizer (hub id, HF or adapter export, or `.ckpt` on `base_model`: `probes.checkpoints`)
+    and wrap them in an `HFBackend`."""
+    from probes.checkpoints import checkpoint_at, load_checkpoint
 
     dtypes = {"auto": None, "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
     if dtype not in dtypes:
@@ -380,8 +382,7 @@ def load_hf_backend(name: str, settings: GenerationSettings, revision: str | Non
         raise ValueError(f"--device {device!r} is not a torch device: {err}") from None
     if torch_device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"--device {device!r} asks for CUDA, which this machine does not have")
-    tokenizer = load_tokenizer(name, revision)
-    model = load_model(name, revision)
+    model, tokenizer = load_checkpoint(checkpoint_at(name, revision, base_model), "cpu")
     if dtypes[dtype] is not None:
         model = model.to(dtypes[dtype])
     model = model.to(torch_device).eval()

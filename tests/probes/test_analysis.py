@@ -7,8 +7,9 @@ import pytest
 from scipy import stats as scipy_stats
 
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL
-from probes.analysis import acquisition_points, acquisition_step, analyse, compare_snapshots, load_series
+from probes.analysis import acquisition_points, acquisition_step, compare_snapshots, load_series
 from probes.analyze import main as analyze_main
+from probes.study import analyse
 
 PER_STANDARD = 10
 STEPS = [0, 100, 200, 300, 400, 500]
@@ -177,12 +178,36 @@ def test_resumed_run_with_a_repeated_step_keeps_the_later_records(tmp_path):
     assert load_series(run).snapshots[-1].accuracy() == {"K.CC.C.7": 1.0}
 
 
+def test_a_resumed_runs_versions_are_one_run_from_its_step_0_baseline(tmp_path):
+    root = tmp_path / "run"
+    # Checkpointed at 10, probed 20, killed before the step-20 checkpoint; resumed from 10, it probes 20 again.
+    write_run(root / "version_0", {"K.CC.C.7": [0.0, 0.3, 0.5]}, [0, 10, 20])
+    write_run(root / "version_1", {"K.CC.C.7": [0.6, 0.8]}, [20, 30])
+    for path in (root, root / "version_0", root / "version_1"):
+        series = load_series(path)
+        assert series.name == "run/version_0+version_1" and series.kind == "run", path
+        assert [(s.step, s.accuracy()["K.CC.C.7"]) for s in series.snapshots] == [(0, 0.0), (10, 0.3), (20, 0.6),
+                                                                                  (30, 0.8)]
+    assert analyse(load_series(root)).comparison.before == "step 0"  # the gain is since the start, not the resume
+    # A later fresh start in the same root (it probed step 0 itself) is a run of its own, and the newest.
+    write_run(root / "version_2", {"K.CC.C.7": [0.1, 0.2]}, [0, 10])
+    (root / "version_3" / "mathcamps").mkdir(parents=True)  # a failed attempt that probed nothing
+    (root / "version_3" / "mathcamps" / "responses.jsonl").write_text("")
+    assert (load_series(root).name, load_series(root).steps) == ("run/version_2", [0, 10])
+    assert load_series(root / "version_1").steps == [0, 10, 20, 30]
+    with pytest.raises(FileNotFoundError, match="holds no results"):
+        load_series(root / "version_3")
+
+
 def test_analysis_doctests_pass():
     import doctest
 
     import probes.analysis
+    import probes.study
 
-    assert doctest.testmod(probes.analysis).failed == 0
+    for module in (probes.analysis, probes.study):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def test_false_discovery_control_drops_a_borderline_flag(tmp_path):
@@ -192,3 +217,27 @@ def test_false_discovery_control_drops_a_borderline_flag(tmp_path):
     assert "3.OA.C.7" in analyse(series, alpha=0.035, fdr=False).comparison.improved
     strict = analyse(series, alpha=0.035).comparison  # Benjamini-Hochberg is the default
     assert strict.improved == ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5"] and strict.fdr
+
+
+def test_the_paired_change_interval_matches_the_bootstrap_and_stays_in_bounds():
+    import random
+
+    from probes.stats import paired_test
+    from probes.study import change_interval
+
+    rng = random.Random(0)
+    before = [rng.random() < 0.4 for _ in range(400)]
+    after = [b if rng.random() < 0.7 else rng.random() < 0.6 for b in before]  # correlated pairs, a real gain
+    mcnemar, bootstrap = paired_test(before, after), paired_test(before, after, "bootstrap", seed=0)
+    low, high = change_interval(mcnemar)
+    assert low < mcnemar.delta < high
+    # Newcombe's score interval and the bootstrap's percentile interval agree at this n.
+    assert (low, high) == pytest.approx((bootstrap.low, bootstrap.high), abs=0.005)
+    assert change_interval(bootstrap) == (bootstrap.low, bootstrap.high)  # a bootstrap keeps its own
+    for b, a in (([True] * 5, [True] * 5), ([False] * 5, [True] * 5), ([True] * 5, [False] * 5), ([True], [False])):
+        low, high = change_interval(paired_test(b, a))
+        delta = sum(a) / len(a) - sum(b) / len(b)
+        assert -1 <= low <= delta <= high <= 1 and high - low > 0.2, (b, a)
+    # More problems, a narrower interval around the same change.
+    few, many = (change_interval(paired_test(before[:n], after[:n])) for n in (40, 400))
+    assert many[1] - many[0] < few[1] - few[0]

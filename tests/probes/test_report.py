@@ -14,10 +14,15 @@ import subprocess
 import matplotlib.image
 import numpy as np
 import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.container import BarContainer
 
-from probes.report import FIGURES, main
+from probes.analysis import load_series
+from probes.metrics import wilson
+from probes.report import FIGURES, fig_acquisition, fig_changes, fig_curves, main
+from probes.study import analyse, change_interval
 from tests import wandb_reader
-from tests.probes.test_analysis import CURVES, STEPS, write_eval, write_run
+from tests.probes.test_analysis import CURVES, EXPECTED_AT_HALF, PER_STANDARD, STEPS, outcome_row, write_eval, write_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -104,3 +109,62 @@ def test_html_renders_in_headless_chromium(report, tmp_path):
     # The figures are drawn: a good share of the page is neither white nor plain text grey.
     coloured = (np.ptp(pixels, axis=2) > 0.15).mean()
     assert coloured > 0.02, f"only {coloured:.1%} of the screenshot is coloured: images did not render"
+
+
+# -- the figures' data, read back from the matplotlib artists -------------------------------------------------
+
+
+def _band(ax) -> dict[float, tuple[float, float]]:
+    """x -> (low, high) of the one `fill_between` band on `ax`."""
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    by_x: dict[float, list[float]] = {}
+    for x, y in band.get_paths()[0].vertices:
+        by_x.setdefault(round(float(x), 6), []).append(float(y))
+    return {x: (min(ys), max(ys)) for x, ys in by_x.items()}
+
+
+def test_learning_curves_carry_a_wilson_band_at_each_points_own_n(tmp_path):
+    # 10 problems at step 0 and 20, but only 4 probed at step 10 (a time budget cut it short): a wider band there.
+    rows = [outcome_row(0, "K.CC.C.7", i, False) for i in range(10)]
+    rows += [outcome_row(10, "K.CC.C.7", i, i < 2) for i in range(4)]
+    rows += [outcome_row(20, "K.CC.C.7", i, i < 5) for i in range(10)]
+    (tmp_path / "run" / "mathcamps").mkdir(parents=True)
+    (tmp_path / "run" / "mathcamps" / "responses.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    study = analyse(load_series(tmp_path / "run"))
+    band = _band(fig_curves(study).axes[0])
+    assert set(band) == {0, 10, 20}
+    for step, (right, n) in ((0, (0, 10)), (10, (2, 4)), (20, (5, 10))):
+        assert band[step] == pytest.approx(wilson(right, n)), step
+    assert band[10][1] - band[10][0] > band[20][1] - band[20][0]  # same 50%, fewer problems, wider
+
+
+def test_the_changes_chart_shows_each_standards_n_and_interval(tmp_path):
+    study = analyse(load_series(write_run(tmp_path / "run", CURVES)), fdr=False)
+    ax = fig_changes(study).axes[0]
+    changes = study.comparison.changes[::-1]  # top to bottom
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"{c.standard} (n={PER_STANDARD})" for c in changes]
+    (bars,) = [c for c in ax.containers if isinstance(c, BarContainer)]
+    segments = bars.errorbar.lines[2][0].get_segments()  # one horizontal segment per bar: [[low, y], [high, y]]
+    for change, segment in zip(changes, segments, strict=True):
+        assert (segment[0][0], segment[1][0]) == pytest.approx(change_interval(change.test)), change.standard
+    # K.CC.C.7 goes from 0 to 10 of 10: the paired interval of +100% is [+61%, +100%].
+    k = next(s for c, s in zip(changes, segments, strict=True) if c.standard == "K.CC.C.7")
+    assert (round(k[0][0], 4), k[1][0]) == (0.6075, 1.0)
+
+
+def test_the_acquisition_chart_puts_unacquired_standards_in_a_row_of_their_own(tmp_path):
+    study = analyse(load_series(write_run(tmp_path / "run", CURVES)))
+    fig = fig_acquisition(study)
+    steps_axis, never = fig.axes
+    plotted = sorted(float(y) for c in steps_axis.collections for _, y in c.get_offsets())
+    assert plotted == sorted(s for s in EXPECTED_AT_HALF.values() if s is not None)  # no made-up step
+    assert steps_axis.get_ylim()[1] < 1.15 * max(plotted)
+    assert [t.get_text() for t in never.texts] == ["2.NBT.B.7"]
+    assert never.texts[0].get_position()[0] == 2  # in grade 2's column
+    assert [t.get_text() for t in never.get_yticklabels()] == ["not acquired"]
+
+
+def test_the_changes_table_holds_the_interval(report):
+    _, page = report
+    assert "<td>K.CC.C.7</td><td>K</td><td>10</td><td>0%</td><td>100%</td><td>+100%</td><td>+61% to +100%</td>" in \
+        page.read_text()

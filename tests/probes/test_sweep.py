@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import lightning
 import pytest
 import torch
 import yaml
@@ -18,11 +19,13 @@ import probes.sweep
 from mathcamps.generate import generate_problems
 from probes.analysis import load_series
 from probes.callback import MathCampsProbe
+from probes.checkpoints import run_base_model
 from probes.prompts import PromptError, make_prompter
 from probes.protocol import Protocol
 from probes.sweep import (
     Checkpoint,
     RunCheckpoints,
+    SkippedCheckpoints,
     load_checkpoint,
     parse_config,
     resolve_checkpoints,
@@ -203,7 +206,8 @@ def test_lightning_checkpoints_load_into_the_runs_base_model(checkpoint_dirs, tm
     (run / "checkpoints").mkdir(parents=True)
     state = {f"model.{k}": v for k, v in tuned.state_dict().items()}
     for name, step in (("epoch=0-step=7.ckpt", 7), ("last.ckpt", 7)):
-        torch.save({"global_step": step, "tokens_seen": 1234, "state_dict": state}, run / "checkpoints" / name)
+        torch.save({"global_step": step, "tokens_seen": 1234, "state_dict": state,
+                    "pytorch-lightning_version": lightning.__version__}, run / "checkpoints" / name)
     (run / "config.yaml").write_text(f"model:\n  model: {base}\n")
     cfg = parse_config(["--out_dir", str(tmp_path / "o"), "--problems.standards", "[K.CC.C.7]",
                         "--runs", json.dumps([{"run_dir": str(run)}])])
@@ -254,4 +258,35 @@ def test_a_runs_relative_base_model_resolves_where_training_ran(checkpoint_dirs,
     # A decoy at the same relative path under the current directory must not be picked.
     shutil.copytree(checkpoint_dirs[20], tmp_path / "elsewhere" / "runs" / "q" / "base")
     monkeypatch.chdir(tmp_path / "elsewhere")
-    assert probes.sweep._run_base_model(RunCheckpoints(str(version))) == str(train_cwd / "runs" / "q" / "base")
+    assert run_base_model(version) == (str(train_cwd / "runs" / "q" / "base"), None)
+
+
+def test_a_sweep_skips_unreadable_checkpoints_evaluates_the_rest_and_fails_listing_them(checkpoint_dirs, tmp_path):
+    tuned = load_checkpoint(Checkpoint("x", 0, str(checkpoint_dirs[20])), "cpu")[0]
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text(f"model:\n  model: {checkpoint_dirs[10]}\n")
+    good = run / "checkpoints" / "epoch=0-step=7.ckpt"
+    torch.save({"global_step": 7, "state_dict": {f"model.{k}": v for k, v in tuned.state_dict().items()},
+                "pytorch-lightning_version": lightning.__version__}, good)
+    (run / "checkpoints" / "epoch=0-step=9.ckpt").write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    (run / "checkpoints" / "last.ckpt").write_bytes(b"")
+    # An export whose weights file is torn: it resolves (its files are all there) and fails only to load.
+    torn = shutil.copytree(checkpoint_dirs[30], tmp_path / "exports" / "ckpt-step30")
+    (torn / "model.safetensors").write_bytes((torn / "model.safetensors").read_bytes()[:2000])
+    out = tmp_path / "sweep"
+    args = ["--out_dir", str(out), "--problems.standards", json.dumps(STANDARDS), "--problems.per_standard", "2",
+            "--problems.followups", "false", "--eval.max_new_tokens", "8",
+            "--runs", json.dumps([{"run_dir": str(run)}]),
+            "--local", json.dumps([{"glob": f"{tmp_path}/exports/*", "step_pattern": r"step(\d+)"}])]
+    with pytest.raises(SkippedCheckpoints) as error:
+        run_sweep(parse_config(args))
+    message = str(error.value)
+    assert message.startswith("3 checkpoint(s) could not be read and were skipped: ") and "\n" not in message
+    assert [Path(s.path).name for s in error.value.skipped] == ["epoch=0-step=9.ckpt", "last.ckpt", "ckpt-step30"]
+    for skipped in error.value.skipped:
+        assert skipped.path in message
+    # Everything readable was evaluated; the torn export is listed, and left out of the analysis.
+    series = load_series(out)
+    assert series.steps == [7] and series.incomplete == ["ckpt-step30"]
+    assert len(series.snapshots[0].outcomes) == 2 * len(STANDARDS)

@@ -1,0 +1,113 @@
+"""End to end: LoRA-tune a tiny Qwen2, SIGKILL it after a checkpoint, resume it with `--ckpt_path last`, then
+sweep the run's checkpoints and analyse the run. The analysis starts at the step-0 baseline, and every
+checkpoint's sweep record is the probe's record at that step (same problems, same prompt, same answer)."""
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+from transformers import Qwen2Config, Qwen2ForCausalLM
+
+from mathcamps.generate import generate_problems
+from probes.analysis import read_jsonl
+from probes.analyze import main as analyze
+from probes.engine import Record
+from probes.sweep import parse_config, resolve_checkpoints, run_sweep
+from probes.sweep_cache import read_results
+from tests.trainers.fitting import REPO, STANDARDS, fit_command, fit_env, run_fit, tiny_run_config
+from trainers.scratch import train_tokenizer
+
+MAX_STEPS, EVERY = 24, 4
+CHATML = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}"
+          "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def tiny_qwen2(out: Path) -> Path:
+    """A random-init Qwen2 (a few thousand parameters) with a ChatML template, saved as an HF model dir."""
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(STANDARDS, 30, seed=0, followups=False)]
+    tokenizer = train_tokenizer(texts, 320)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.eos_token = "<|im_end|>"
+    tokenizer.chat_template = CHATML
+    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=1024,
+                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+                         tie_word_embeddings=True, initializer_range=0.5)  # large weights: answers differ by prompt
+    torch.manual_seed(0)
+    Qwen2ForCausalLM(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def fit_and_kill_after_a_checkpoint(config: Path, run_root: Path) -> int:
+    """Start the fit, SIGKILL it once `last.ckpt` is written, and return the step that checkpoint holds."""
+    process = subprocess.Popen(fit_command(config), cwd=REPO, env=fit_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    last = run_root / "version_0" / "checkpoints" / "last.ckpt"
+    deadline = time.monotonic() + 240
+    while not last.exists():
+        assert process.poll() is None, f"the fit ended before its first checkpoint: {process.stderr.read()[-3000:]}"
+        assert time.monotonic() < deadline, "no checkpoint within 240 s"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    step = torch.load(last, map_location="cpu", weights_only=False)["global_step"]
+    assert step < MAX_STEPS, "the fit finished before it was killed: nothing was resumed"
+    return step
+
+
+def probe_records(run_root: Path) -> dict[int, dict[str, Record]]:
+    """The probe callback's records by step and problem id, over every version (a later version wins a step)."""
+    by_step: dict[int, dict[str, Record]] = {}
+    for version in sorted(run_root.glob("version_*"), key=lambda p: int(p.name.split("_")[1])):
+        rows: dict[int, dict[str, Record]] = {}
+        for row in read_jsonl(version / "mathcamps" / "responses.jsonl"):
+            rows.setdefault(row["step"], {})[row["id"]] = Record.from_json(row)
+        by_step |= rows
+    return by_step
+
+
+def test_a_killed_and_resumed_lora_run_sweeps_and_analyses_as_one_run(tmp_path):
+    model = tiny_qwen2(tmp_path / "qwen2")
+    config = tiny_run_config(tmp_path, model, name="run", max_steps=MAX_STEPS, every_n_steps=EVERY, probe=True,
+                             model={"finetuning": "lora", "lora": {"r": 4}, "learning_rate": 0.02},
+                             data={"padding_free": False})
+    root = tmp_path / "run"
+    killed_at = fit_and_kill_after_a_checkpoint(config, root)
+    run_fit(config, "--ckpt_path", "last")
+    assert list((root / "version_1" / "checkpoints").glob(f"*-step={MAX_STEPS}.ckpt")), "the resume did not finish"
+
+    # The sweep reads the run's probe settings: the same problem set and protocol as the callback's defaults.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the fit ran (fit_env), so the sums add up in the same order
+    try:
+        cfg = parse_config(["--out_dir", str(tmp_path / "sweep"), "--runs", json.dumps([{"run_dir": str(root)}]),
+                            "--problems", json.dumps({"standards": STANDARDS, "per_standard": 2}),
+                            "--eval.max_new_tokens", "8", "--eval.batch_size", "64", "--wandb", "null"])
+        run_sweep(cfg)
+    finally:
+        torch.set_num_threads(threads)
+    checkpoints = resolve_checkpoints(cfg)
+    assert [c.step for c in checkpoints] == list(range(EVERY, MAX_STEPS + 1, EVERY))  # both versions' .ckpt
+    assert {c.kind for c in checkpoints} == {"lightning"}
+    assert any("version_0" in c.model for c in checkpoints) and any("version_1" in c.model for c in checkpoints)
+
+    probed = probe_records(root)
+    for ckpt in checkpoints:
+        swept = {i: Record.from_json(r) for i, r in read_results(cfg.out_dir / "results" / f"{ckpt.key}.jsonl").items()}
+        assert swept == probed[ckpt.step], f"step {ckpt.step}: the sweep's records differ from the probe's"
+    assert len({r.response for r in probed[MAX_STEPS].values()}) > 1  # answers differ: the check has teeth
+
+    study = analyze(root, out=tmp_path / "analysis.json")
+    assert study.series.name == "run/version_0+version_1"
+    assert study.series.steps == sorted(probed) and study.series.steps[0] == 0
+    assert killed_at in study.series.steps and MAX_STEPS in study.series.steps
+    assert study.comparison.before == "step 0" and study.comparison.after == f"step {MAX_STEPS}"
+    written = json.loads((tmp_path / "analysis.json").read_text())
+    assert written["series"]["steps"][0] == 0
+    assert all(len(i) == len(study.series.steps) for i in written["curve_intervals"].values())
