@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import torch
 from safetensors import SafetensorError
 
-from trainers.hf import ModelNotFound, load_model, load_tokenizer, use_training_template
+# torch, transformers and lightning load inside the functions that load weights, so that resolving a sweep's
+# checkpoints and a CLI's --help start at once.
 
 Kind = Literal["hf", "adapter", "lightning"]
 STATE_FILE = "trainer_state.json"
@@ -155,6 +155,8 @@ def _read_lightning(path: Path) -> dict[str, Any]:
     """The checkpoint's dict, its tensors memory-mapped (cheap: nothing is copied until used)."""
     if path.stat().st_size == 0:
         raise UnreadableCheckpoint(path, "empty file")
+    import torch
+
     try:
         state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
     except _READ_ERRORS as error:
@@ -352,6 +354,8 @@ def resolve(hub: list[HubRevisions], local: list[LocalGlob], runs: list[RunCheck
 
 
 def _load(ckpt: Checkpoint) -> tuple[Any, Any]:
+    from trainers.hf import load_model, load_tokenizer, use_training_template
+
     if ckpt.kind == "hf":
         return load_model(ckpt.model, ckpt.revision), load_tokenizer(ckpt.model, ckpt.revision)
     assert ckpt.base is not None, ckpt
@@ -376,6 +380,8 @@ def _load(ckpt: Checkpoint) -> tuple[Any, Any]:
 
 def load_checkpoint(ckpt: Checkpoint, device: str) -> tuple[Any, Any]:
     """(model in eval mode on `device`, tokenizer) of a checkpoint; `UnreadableCheckpoint` when it cannot load."""
+    from trainers.hf import ModelNotFound
+
     try:
         model, tokenizer = _load(ckpt)
     except UnreadableCheckpoint:

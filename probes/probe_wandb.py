@@ -31,7 +31,7 @@ def _wandb_logger(trainer: L.Trainer) -> WandbLogger | None:
 
 def heatmap(history: list[ProbeResult]) -> Figure:
     """The standards x steps accuracy heatmap of the probes so far, standards ordered by grade."""
-    from probes.report import heatmap as draw
+    from probes.figures import heatmap as draw
 
     curves = {s: [(h.step, h.acc[s]) for h in history if s in h.acc] for s in grade_order(history[0].acc)}
     return draw(curves, [h.step for h in history], "MathCAMPS probe: accuracy per standard and step")

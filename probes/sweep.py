@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import torch
 from jsonargparse import ArgumentParser, set_parsing_settings
 from rich.console import Console
 
@@ -228,6 +227,8 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
 
     Raises `SkippedCheckpoints` at the end when some checkpoints could not be read (each is reported as met).
     """
+    import torch  # here, not at the top: parsing a sweep config (and --help) needs no torch
+
     console = console or Console()
     problems = sweep_problems(cfg.problems)
     skipped: list[UnreadableCheckpoint] = []

@@ -18,8 +18,9 @@ from matplotlib.collections import PolyCollection
 from matplotlib.container import BarContainer
 
 from probes.analysis import load_series
+from probes.figures import FIGURES, fig_acquisition, fig_changes, fig_curves
 from probes.metrics import wilson
-from probes.report import FIGURES, fig_acquisition, fig_changes, fig_curves, main
+from probes.report import main
 from probes.study import analyse, change_interval
 from tests import wandb_reader
 from tests.probes.test_analysis import CURVES, EXPECTED_AT_HALF, PER_STANDARD, STEPS, outcome_row, write_eval, write_run
