@@ -124,6 +124,8 @@ def _text(row: dict, column: str, required: bool) -> str:
     value = row.get(column)
     if value is None and not required:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # a CSV's or spreadsheet's numeric answer column
     if not isinstance(value, str) or (required and not value.strip()):
         got = "nothing (missing)" if column not in row else f"{value!r:.80}"
         raise RowError(f"field '{column}' must be a {'non-empty ' if required else ''}string, got {got}")
