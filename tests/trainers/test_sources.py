@@ -78,7 +78,7 @@ def test_an_hf_dataset_of_local_files_reads_by_preset_or_by_fields(tmp_path):
                                        fields=Fields(prompt=["problem"], response="solution")))
     assert mapped.conversations[1] == [{"role": "user", "content": "What is 2 + 5?"},
                                        {"role": "assistant", "content": "7"}]
-    with pytest.raises(DataFileError, match=r"no column \['query', 'response'\] for format 'metamath'; its columns are"):
+    with pytest.raises(DataFileError, match=r"no column \['query', 'response'\] for format 'metamath'; its"):
         read_conversations(Source(dataset="json", data_files=[str(path)], format="metamath"))
     csv.write_text("problem,solution\nWhat is 1 + 1?,\n")
     with pytest.raises(DataFileError, match=r"dataset csv .*: field 'solution' must be a non-empty string") as error:
