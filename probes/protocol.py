@@ -26,7 +26,7 @@ from mathcamps.problem import Problem
 from probes.backends import GenerationSettings
 from probes.engine import Record, run
 from probes.prompts import PROMPTS, Prompter, PromptError, Turn, load_template, make_prompter
-from trainers.hf import DEFAULT_CHAT_TEMPLATE
+from trainers.hf import is_training_template
 from trainers.holdout import HoldOut
 
 FEWSHOT_SEED = 424_242
@@ -36,7 +36,7 @@ FEWSHOT_SEED = 424_242
 def has_own_chat_template(tokenizer: PreTrainedTokenizerBase | None) -> bool:
     """Whether the tokenizer carries a chat template that came with the model (not this project's default)."""
     template = getattr(tokenizer, "chat_template", None)
-    return bool(template) and template != DEFAULT_CHAT_TEMPLATE
+    return bool(template) and not is_training_template(template)
 
 
 def fewshot_examples(problems: list[Problem], k: int, seed: int = FEWSHOT_SEED) -> tuple[Turn, ...]:
