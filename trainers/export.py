@@ -25,7 +25,7 @@ def is_quantized(model: torch.nn.Module) -> bool:
     base = model.get_base_model() if is_peft(model) else model
     config = getattr(getattr(base, "config", None), "quantization_config", None)
     return bool(getattr(base, "is_loaded_in_4bit", False) or getattr(base, "is_loaded_in_8bit", False)
-                or getattr(base, "is_quantized", False) or config is not None)
+                or getattr(base, "hf_quantizer", None) is not None or config is not None)
 
 
 def merged_state_dict(peft_model: torch.nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
