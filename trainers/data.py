@@ -195,9 +195,7 @@ class MathCampsData(L.LightningDataModule):
                                  f"examples in {counts.label}")
             val += kept[:n_val]
             trains.append(kept[n_val:])
-            counts.train, counts.val = len(kept) - n_val, n_val
-            if cached:
-                counts.label += " (token ids cached)"
+            counts.train, counts.val, counts.cached = len(kept) - n_val, n_val, cached
         weights = [s.weight for s in self.sources] if self.sources[0].weight is not None else None
         drawn = shares([len(t) for t in trains], weights)
         train = []

@@ -34,6 +34,8 @@ class SourceCounts:
     val: int = 0
     drawn: int = 0
     """Training examples this source gives each epoch, by its weight."""
+    cached: bool = False
+    """Whether the token ids were read from the cache rather than tokenised."""
 
     def report(self, max_seq_len: int) -> str:
         parts = [f"{self.rows} rows"]
@@ -49,7 +51,7 @@ class SourceCounts:
             parts.append(f"{self.too_long} longer than max_seq_len={max_seq_len} dropped")
         passes = f" ({self.drawn / self.train:.2f} passes)" if self.train and self.drawn != self.train else ""
         parts.append(f"{self.train} train + {self.val} validation examples; {self.drawn} drawn per epoch{passes}")
-        return f"{self.label}: " + ", ".join(parts)
+        return f"{self.label}{' (token ids cached)' if self.cached else ''}: " + ", ".join(parts)
 
 
 def shares(sizes: list[int], weights: list[float] | None) -> list[int]:

@@ -1,11 +1,13 @@
 """Training sources: format presets and field mappings, HF datasets from local files, JSON rows named by line,
 bad rows skipped and counted, over-long examples cut or dropped per source, mixture weights, cached token ids."""
 
+import doctest
 import json
 import logging
 
 import pytest
 
+from trainers import formats, mixture, tokens
 from trainers.data import MathCampsData
 from trainers.formats import Fields, RowError, to_messages
 from trainers.hf import load_tokenizer
@@ -25,6 +27,12 @@ def tokenizer(tiny_model_dir):
 def write_jsonl(path, rows):
     path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
     return path
+
+
+@pytest.mark.parametrize("module", [formats, mixture, tokens], ids=lambda m: m.__name__)
+def test_doctests_pass(module):
+    result = doctest.testmod(module)
+    assert result.attempted >= 2 and result.failed == 0
 
 
 def test_presets_read_gsm8k_metamath_alpaca_and_chat_rows():
@@ -208,7 +216,7 @@ def test_token_ids_are_cached_by_conversations_and_tokenizer(tmp_path, tokenizer
 
     first = setup(tokenizer)
     assert len(list((tmp_path / "cache").glob("tokens-*.arrow"))) == 1
-    assert not first.counts[0].label.endswith("(token ids cached)")
+    assert not first.counts[0].cached
 
     def refuse(*args):
         raise AssertionError("tokenised again")
@@ -216,8 +224,33 @@ def test_token_ids_are_cached_by_conversations_and_tokenizer(tmp_path, tokenizer
     monkeypatch.setattr("trainers.tokens.encode_example", refuse)
     second = setup(tokenizer)  # read back, not tokenised: encode_example would raise
     assert second.train_examples == first.train_examples
-    assert second.counts[0].label.endswith("(token ids cached)")
+    assert second.counts[0].cached and "(token ids cached)" in second.counts[0].report(256)
     other = load_tokenizer(str(tokenizer.name_or_path))
     other.chat_template = tokenizer.chat_template.replace("<|assistant|>", "<|system|>")
     with pytest.raises(AssertionError, match="tokenised again"):  # a new template is a new key
         setup(other)
+
+
+def test_a_two_source_mixture_with_a_field_mapping_trains_through_the_cli(tmp_path, family_model_dir):
+    import yaml
+
+    from tests.trainers.fitting import STANDARDS, tiny_run_config
+    from trainers.fit import main
+
+    rows = [{"problem": f"Bob has {i} pens and buys 2 more. How many pens?", "solution": f"{i} + 2 = {i + 2}"}
+            for i in range(30)]
+    mine = write_jsonl(tmp_path / "mine.jsonl", rows)
+    path = tiny_run_config(tmp_path, family_model_dir("qwen2"), max_steps=2, every_n_steps=2,
+                           model={"finetuning": "lora", "lora": {"r": 2, "target_modules": "all-linear"}})
+    config = yaml.safe_load(path.read_text())
+    config["data"] = {
+        "sources": [{"dataset": "json", "data_files": [str(mine)], "format": "fields",
+                     "fields": {"prompt": ["problem"], "response": "solution"}, "weight": 1.0},
+                    {"standards": STANDARDS, "per_standard": 10, "weight": 1.0}],
+        "batch_size": 4, "max_seq_len": 256, "cache_dir": str(tmp_path / "cache")}
+    path.write_text(yaml.safe_dump(config))
+    cli = main(["--config", str(path)])
+    assert cli.datamodule.sources[0].fields == Fields(prompt=["problem"], response="solution")
+    assert [c.drawn for c in cli.datamodule.counts] == [30, 30]  # 60 examples, half each
+    assert cli.trainer.global_step == 2
+    assert (tmp_path / "run" / "version_0" / "hf" / "step-2" / "adapter_config.json").exists()
