@@ -59,7 +59,10 @@ def tokenizer_fingerprint(tokenizer: PreTrainedTokenizerBase) -> str:
     """A hash of everything about `tokenizer` that changes the ids `encode_example` gives."""
     from datasets.fingerprint import Hasher
 
-    backend = tokenizer.backend_tokenizer.to_str() if tokenizer.is_fast else json.dumps(sorted(tokenizer.get_vocab()))
+    if tokenizer.is_fast:
+        backend = tokenizer.backend_tokenizer.to_str()  # vocabulary, merges, normaliser, added tokens
+    else:
+        backend = json.dumps(sorted(tokenizer.get_vocab().items()))
     return Hasher.hash([type(tokenizer).__name__, backend, tokenizer.chat_template, tokenizer.eos_token_id,
                         tokenizer.bos_token_id, ENCODING])
 
@@ -69,7 +72,8 @@ def encode_cached(tokenizer: PreTrainedTokenizerBase, conversations: list[Messag
     """Every conversation encoded (in order), and whether the ids came from the cache.
 
     The ids are an Arrow file in `cache_dir` (by default `<datasets cache>/mathcamps-tokens/`) named by the hash
-    of the conversations and the tokenizer; `datasets.Dataset.map` writes it and reads it back.
+    of the conversations and the tokenizer; `datasets.Dataset.map` writes it (to a temporary file, then renamed,
+    so an interrupted run leaves no half-written cache) and later runs memory-map it.
     """
     import datasets
     from datasets.fingerprint import Hasher
@@ -81,9 +85,12 @@ def encode_cached(tokenizer: PreTrainedTokenizerBase, conversations: list[Messag
     key = Hasher.hash([tokenizer_fingerprint(tokenizer), conversations])
     path = folder / f"tokens-{key}.arrow"
     cached = path.exists()
-    table = datasets.Dataset.from_dict({"messages": conversations})
-    encoded = table.map(lambda row: encode_example(tokenizer, row["messages"]), remove_columns=["messages"],
-                        cache_file_name=str(path), new_fingerprint=key, desc="tokenising")
+    if cached:
+        encoded = datasets.Dataset.from_file(str(path))
+    else:
+        table = datasets.Dataset.from_dict({"messages": conversations})
+        encoded = table.map(lambda row: encode_example(tokenizer, row["messages"]), remove_columns=["messages"],
+                            cache_file_name=str(path), new_fingerprint=key, desc="tokenising")
     columns = encoded.to_dict()
     return [{"input_ids": i, "labels": lab} for i, lab in zip(columns["input_ids"], columns["labels"], strict=True)], \
         cached
