@@ -181,6 +181,7 @@ class MathCampsData(L.LightningDataModule):
         if self.tokenizer is None:
             raise RuntimeError("MathCampsData.set_tokenizer must be called before setup")
         read = self._read()
+        self.counts = [counts for _, counts in read]
         if self.held_out:
             rank_zero_info(f"data: {self.held_out_report()}")
         trains: list[list[Example]] = []
@@ -201,9 +202,8 @@ class MathCampsData(L.LightningDataModule):
         train = []
         for k, (examples, n) in enumerate(zip(trains, drawn, strict=True)):
             train += [examples[i] for i in draw(len(examples), n, self.seed + k)]
-            read[k][1].drawn = n
+            self.counts[k].drawn = n
         random.Random(self.seed).shuffle(train)  # sources interleaved, so packed rows mix them too
-        self.counts = [counts for _, counts in read]
         for k, counts in enumerate(self.counts):
             rank_zero_info(f"data: source {k}, {counts.report(self.max_seq_len)}")
         if self.packing:
