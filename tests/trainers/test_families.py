@@ -131,3 +131,18 @@ def test_adapter_and_merged_exports_load_back_with_the_same_outputs(name, family
         merged = AutoModelForCausalLM.from_pretrained(out / "merged").eval()
         assert torch.allclose(adapter(input_ids=ids).logits, expected, atol=1e-5)
         assert torch.allclose(merged(input_ids=ids).logits, expected, atol=1e-4)
+
+
+def test_the_training_template_adds_bos_only_where_the_tokenizer_does(family_model_dir):
+    from probes.protocol import has_own_chat_template
+    from trainers.hf import DEFAULT_CHAT_TEMPLATE, DEFAULT_CHAT_TEMPLATE_BOS, is_training_template
+
+    chosen = {}
+    for name in ("llama-base", "gpt_neox"):
+        tokenizer = load_tokenizer(str(family_model_dir(name)))
+        assert use_training_template(tokenizer, name)
+        chosen[name] = tokenizer.chat_template
+        assert is_training_template(tokenizer.chat_template) and not has_own_chat_template(tokenizer)
+    assert chosen == {"llama-base": DEFAULT_CHAT_TEMPLATE_BOS, "gpt_neox": DEFAULT_CHAT_TEMPLATE}
+    own = load_tokenizer(str(family_model_dir("qwen2")))
+    assert not use_training_template(own, "qwen2") and has_own_chat_template(own)
