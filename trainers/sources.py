@@ -10,8 +10,10 @@ naming the file and line (or the dataset and row) and the field, or, with `skip_
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mathcamps.generate import generate_problems
 from mathcamps.io import read_problems, read_reference
@@ -176,7 +178,7 @@ def read_chat_jsonl(path: str | Path) -> list[Messages]:
     return read_conversations(Source(file=str(path))).conversations
 
 
-def _convert(rows, fmt: Format, fields: Fields | None, skip_bad_rows: bool) -> Read:
+def _convert(rows: Iterable[tuple[str, Any]], fmt: Format, fields: Fields | None, skip_bad_rows: bool) -> Read:
     out = Read(conversations=[], rows=0)
     for where, row in rows:
         out.rows += 1
@@ -193,7 +195,7 @@ def _convert(rows, fmt: Format, fields: Fields | None, skip_bad_rows: bool) -> R
     return out
 
 
-def _file_rows(path: Path):
+def _file_rows(path: Path) -> Iterator[tuple[str, Any]]:
     """(where, row) for each row of a JSONL or JSON file; an unreadable row comes as a `DataFileError`."""
     if not path.is_file():
         raise DataFileError(f"data file {str(path)!r} does not exist")
@@ -211,7 +213,7 @@ def _file_rows(path: Path):
                 f"{path}:{line_no}: not valid JSON ({error.msg} at column {error.colno})")
 
 
-def _json_array_rows(path: Path, text: str):
+def _json_array_rows(path: Path, text: str) -> Iterator[tuple[str, Any]]:
     """The rows of a JSON list, each with the line it starts on (a JSON error stops the file: nothing after it
     can be placed)."""
     decoder = json.JSONDecoder()
