@@ -19,6 +19,7 @@ from mathcamps.generate import generate_problems
 from mathcamps.io import read_problems, read_reference
 from mathcamps.problem import Problem
 from mathcamps.render.templates import Style
+from mathcamps.standards import STANDARD_IDS, unknown_standard_message
 from trainers.formats import PRESETS, Fields, Format, Messages, RowError, detect, to_messages
 
 __all__ = ["DataFileError", "Messages", "Read", "Source", "chat_messages", "read_chat_jsonl", "read_conversations",
@@ -84,6 +85,9 @@ class Source:
             raise ValueError(f"{where}: {error}") from None
         if kind == "standards" and not self.standards:
             raise ValueError(f"{where}.standards must name at least one standard, got []")
+        for standard in self.standards or []:
+            if standard not in STANDARD_IDS:
+                raise ValueError(f"{where}.standards: {unknown_standard_message(standard)}")
         if self.per_standard < 1:
             raise ValueError(f"{where}.per_standard must be >= 1, got {self.per_standard}")
         if self.weight is not None and not self.weight > 0:

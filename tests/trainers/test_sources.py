@@ -120,6 +120,7 @@ def test_a_bad_row_of_a_json_file_is_named_by_the_line_it_starts_on(tmp_path):
     ({"standards": ["K.OA.A.5"], "format": "gsm8k"}, "data.sources[0].format applies to file and dataset"),
     ({"file": "a.jsonl", "split": "test"}, "data.sources[0]: config, split, data_files and revision apply to"),
     ({"standards": ["K.OA.A.5"], "weight": 0}, "data.sources[0].weight must be > 0, got 0"),
+    ({"standards": ["K.OA.A.55"]}, "data.sources[0].standards: unknown standard 'K.OA.A.55'. Did you mean 'K.OA.A.5'"),
 ])
 def test_a_source_that_cannot_work_names_the_key(source, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
