@@ -6,7 +6,7 @@
 
 `auto` picks `paper` when the tokenizer has a chat template of its own (an instruct or chat model), and
 `fewshot` when it has none (a base model). A template this project sets for training a base model
-(`trainers.hf.DEFAULT_CHAT_TEMPLATE`) is not the model's own, so `auto` still picks `fewshot` for it, before
+(`trainers.hf.use_training_template`) is not the model's own, so `auto` still picks `fewshot` for it, before
 and after tuning alike. No template is ever put in here: `paper` or `chat` on a tokenizer without one fails.
 
 The probe, the sweep and `evaluate` all build prompts through `Protocol.prompter` and answer through
@@ -35,10 +35,10 @@ FEWSHOT_SEED = 424_242
 
 def has_own_chat_template(tokenizer: PreTrainedTokenizerBase | None) -> bool:
     """Whether the tokenizer carries a chat template that came with the model (not this project's default)."""
-    from trainers.hf import DEFAULT_CHAT_TEMPLATE
+    from trainers.hf import is_training_template
 
     template = getattr(tokenizer, "chat_template", None)
-    return bool(template) and template != DEFAULT_CHAT_TEMPLATE
+    return bool(template) and not is_training_template(template)
 
 
 def fewshot_examples(problems: list[Problem], k: int, seed: int = FEWSHOT_SEED) -> tuple[Turn, ...]:

@@ -23,3 +23,20 @@ def tiny_model_dir(tmp_path_factory):
     texts = [f"{p.statement}\n{p.solution}" for p in problems]
     size = ScratchModel(vocab_size=320, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64)
     return save_scratch_model(tmp_path_factory.mktemp("tiny") / "model", texts, size)
+
+
+@pytest.fixture(scope="session")
+def family_model_dir(tmp_path_factory):
+    """A factory: the tiny model dir of a family in tests.trainers.families.FAMILIES, built once per session."""
+    from mathcamps.generate import generate_problems
+    from tests.trainers.families import FAMILIES, save_family_model
+
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(QUICK_STANDARDS, 30, seed=0, followups=False)]
+    built = {}
+
+    def build(name: str):
+        if name not in built:
+            built[name] = save_family_model(FAMILIES[name], tmp_path_factory.mktemp(name) / "model", texts)
+        return built[name]
+
+    return build

@@ -20,12 +20,25 @@ def is_peft(model: torch.nn.Module) -> bool:
     return hasattr(model, "peft_config")
 
 
+def is_quantized(model: torch.nn.Module) -> bool:
+    """Whether the (peft-wrapped) model's base weights are bitsandbytes-quantised (4- or 8-bit)."""
+    base = model.get_base_model() if is_peft(model) else model
+    config = getattr(getattr(base, "config", None), "quantization_config", None)
+    return bool(getattr(base, "is_loaded_in_4bit", False) or getattr(base, "is_loaded_in_8bit", False)
+                or getattr(base, "hf_quantizer", None) is not None or config is not None)
+
+
 def merged_state_dict(peft_model: torch.nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The base model's state dict with each LoRA update folded in: W + (B @ A) * alpha / r.
 
     `state` holds the peft model's keys (`base_model.model.<base key>` with `.base_layer.` around adapted
     layers). Done on the tensors so that no second copy of the model is built.
     """
+    if is_quantized(peft_model):
+        raise ValueError("a merged export of a 4-bit (QLoRA) model is refused: its base weights are packed 4-bit "
+                         "values, to which a dense LoRA update cannot be added. Export the adapter (export_merged: "
+                         "false), then merge it into the unquantised base model: AutoPeftModelForCausalLM."
+                         "from_pretrained(adapter_dir, dtype=torch.bfloat16).merge_and_unload()")
     adapter = getattr(peft_model, "active_adapter", "default")
     config = peft_model.peft_config[adapter]
     if getattr(config, "use_rslora", False) or getattr(config, "use_dora", False):

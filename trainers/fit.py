@@ -77,7 +77,7 @@ def prepare(module: InstructionTuning, data: MathCampsData, trainer) -> None:
             if trainer.is_global_zero:
                 save_scratch_model(module.model_name, data.corpus(), module.scratch)
             trainer.strategy.barrier("scratch model")
-    tokenizer = load_tokenizer(module.model_name, module.revision)
+    tokenizer = load_tokenizer(module.model_name, module.revision, module.trust_remote_code)
     use_training_template(tokenizer, module.model_name)
     data.set_tokenizer(tokenizer)
 

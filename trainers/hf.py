@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import torch
 from lightning.pytorch.utilities import rank_zero_info
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 # For training base models, whose tokenizer has no chat template: plain markers, and the EOS after each reply so
-# a tuned model learns to stop. Set only by `use_training_template`, which says so; never by loading.
+# a tuned model learns to stop. Set only by `use_training_template`, which says so; never by loading. A model
+# whose tokenizer puts BOS before every text (base Llama, Gemma, Mistral) was pretrained with it there, so its
+# conversations start with BOS too: `DEFAULT_CHAT_TEMPLATE_BOS`.
 DEFAULT_CHAT_TEMPLATE = (
     "{% for m in messages %}"
     "{% if m['role'] == 'system' %}{{ m['content'] + '\\n\\n' }}"
@@ -20,6 +23,13 @@ DEFAULT_CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '### Answer:\\n' }}{% endif %}"
 )
+DEFAULT_CHAT_TEMPLATE_BOS = "{{ bos_token }}" + DEFAULT_CHAT_TEMPLATE
+TorchDtype = Literal["auto", "float32", "bfloat16", "float16"]
+
+
+def is_training_template(template: str | None) -> bool:
+    """Whether `template` is one `use_training_template` sets (so the model has no chat template of its own)."""
+    return template in (DEFAULT_CHAT_TEMPLATE, DEFAULT_CHAT_TEMPLATE_BOS)
 
 
 class ModelNotFound(ValueError):
@@ -38,10 +48,10 @@ def _not_found(name: str, revision: str | None, error: Exception) -> ModelNotFou
     return ModelNotFound(f"could not load hub model {name!r}{at}: {reason}")
 
 
-def load_tokenizer(name: str, revision: str | None = None) -> PreTrainedTokenizerBase:
+def load_tokenizer(name: str, revision: str | None = None, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
     """The model's tokenizer as it was saved (its chat template, or none), with a pad token."""
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name, revision=revision)
+        tokenizer = AutoTokenizer.from_pretrained(name, revision=revision, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as error:
         raise _not_found(name, revision, error) from None
     if tokenizer.pad_token is None:
@@ -52,24 +62,42 @@ def load_tokenizer(name: str, revision: str | None = None) -> PreTrainedTokenize
     return tokenizer
 
 
+def adds_bos(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the tokenizer puts its BOS token before a plain text, as the model saw every text in pretraining."""
+    bos = tokenizer.bos_token_id
+    return bos is not None and tokenizer("1")["input_ids"][:1] == [bos]
+
+
 def use_training_template(tokenizer: PreTrainedTokenizerBase, name: str) -> bool:
-    """Give a tokenizer without a chat template `DEFAULT_CHAT_TEMPLATE`, to lay out training conversations, and
-    say so; returns whether it did. A probe with `prompt: auto` still treats such a model as a base model."""
+    """Give a tokenizer without a chat template `DEFAULT_CHAT_TEMPLATE` (`DEFAULT_CHAT_TEMPLATE_BOS` when it adds
+    BOS), to lay out training conversations, and say so; returns whether it did. A probe with `prompt: auto`
+    still treats such a model as a base model (`is_training_template`)."""
     if tokenizer.chat_template is not None:
         return False
-    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE
+    bos = adds_bos(tokenizer)
+    tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE_BOS if bos else DEFAULT_CHAT_TEMPLATE
     rank_zero_info(f"{name} has no chat template of its own: training conversations use trainers.hf."
-                   "DEFAULT_CHAT_TEMPLATE (### Question: / ### Answer: markers)")
+                   f"DEFAULT_CHAT_TEMPLATE{'_BOS' if bos else ''} (### Question: / ### Answer: markers"
+                   f"{', after BOS' if bos else ''})")
     return True
 
 
-def load_model(name: str, revision: str | None = None, load_in_4bit: bool = False) -> PreTrainedModel:
-    """The model in the default dtype (float32, or the dtype of a Lightning `*-true` precision), or 4-bit for QLoRA."""
+def load_model(name: str, revision: str | None = None, load_in_4bit: bool = False,
+               torch_dtype: TorchDtype | None = None, attn_implementation: str | None = None,
+               trust_remote_code: bool = False) -> PreTrainedModel:
+    """The model in `torch_dtype` (by default the default dtype: float32, or that of a Lightning `*-true`
+    precision; "auto": the checkpoint's own), or 4-bit for QLoRA, with the attention kernel asked for."""
     kwargs: dict = {}
     if load_in_4bit:
         kwargs = {"quantization_config": qlora_config(), "device_map": {"": torch.cuda.current_device()}}
+    if attn_implementation is not None:
+        kwargs["attn_implementation"] = attn_implementation
+    dtype = torch.get_default_dtype() if torch_dtype is None else torch_dtype
+    if isinstance(dtype, str) and dtype != "auto":
+        dtype = getattr(torch, dtype)
     try:
-        return AutoModelForCausalLM.from_pretrained(name, revision=revision, dtype=torch.get_default_dtype(), **kwargs)
+        return AutoModelForCausalLM.from_pretrained(name, revision=revision, dtype=dtype,
+                                                    trust_remote_code=trust_remote_code, **kwargs)
     except (OSError, ValueError) as error:
         raise _not_found(name, revision, error) from None
 

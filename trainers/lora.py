@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from transformers import PreTrainedModel
@@ -34,9 +35,10 @@ class LoraSettings:
     """Scale numerator: the update is multiplied by alpha / r."""
     dropout: float = 0.05
     """Dropout on the adapter's input."""
-    target_modules: list[str] | None = None
-    """Names (last component) of the linear layers to adapt; by default the attention projections of the
-    model's architecture (llama/qwen2/olmo: q,k,v,o_proj; gpt_neox: query_key_value, dense)."""
+    target_modules: list[str] | Literal["all-linear"] | None = None
+    """Names (last component) of the linear layers to adapt, or "all-linear" for every linear layer but the
+    output head (as QLoRA's paper does); by default the attention projections of the model's architecture
+    (llama/qwen2/olmo: q,k,v,o_proj; gpt_neox: query_key_value, dense)."""
 
     def __post_init__(self) -> None:
         if self.r < 1:
@@ -45,6 +47,9 @@ class LoraSettings:
             raise ValueError(f"model.lora.alpha must be > 0, got {self.alpha}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"model.lora.dropout must be in [0, 1), got {self.dropout}")
+        if isinstance(self.target_modules, str) and self.target_modules != "all-linear":
+            raise ValueError(f"model.lora.target_modules must be a list of names or 'all-linear', "
+                             f"got {self.target_modules!r}")
         if self.target_modules is not None and not self.target_modules:
             raise ValueError("model.lora.target_modules must name at least one module, got []")
 
@@ -60,6 +65,10 @@ def linear_module_names(model: torch.nn.Module) -> list[str]:
 def target_modules(model: PreTrainedModel, settings: LoraSettings) -> list[str]:
     """The modules to adapt: the settings' own, or the architecture's default; each checked to exist."""
     model_type = getattr(model.config, "model_type", "?")
+    if settings.target_modules == "all-linear":
+        head = model.get_output_embeddings()
+        heads = {name.rsplit(".", 1)[-1] for name, module in model.named_modules() if module is head}
+        return [name for name in linear_module_names(model) if name not in heads]
     if settings.target_modules is not None:
         targets = list(settings.target_modules)
     elif model_type in DEFAULT_TARGETS:

@@ -17,9 +17,10 @@ from typing import Literal
 import lightning as L
 import numpy as np
 import torch
+from lightning.pytorch.utilities import rank_zero_warn
 
 from trainers.export import export_hf
-from trainers.hf import eval_mode, load_model
+from trainers.hf import TorchDtype, eval_mode, load_model
 from trainers.lora import LoraSettings, apply_lora
 from trainers.scratch import ScratchModel
 
@@ -66,6 +67,9 @@ class InstructionTuning(L.LightningModule):
         finetuning: Literal["full", "lora"] = "full",
         lora: LoraSettings | None = None,
         load_in_4bit: bool = False,
+        torch_dtype: TorchDtype | None = None,
+        attn_implementation: str | None = None,
+        trust_remote_code: bool = False,
         gradient_checkpointing: bool = False,
         learning_rate: float = 3e-4,
         weight_decay: float = 0.0,
@@ -86,6 +90,13 @@ class InstructionTuning(L.LightningModule):
                 architecture's attention projections.
             load_in_4bit: QLoRA: load the frozen base model in 4-bit NF4 (needs CUDA and bitsandbytes, and
                 `finetuning: lora`).
+            torch_dtype: dtype the weights load in: "float32", "bfloat16", "float16", or "auto" (the checkpoint's
+                own). By default the default dtype: float32, or that of a `*-true` trainer precision. Leave it
+                unset with a `*-mixed` precision, which keeps float32 weights and computes in half precision.
+            attn_implementation: the attention kernel, as transformers names it: "eager", "sdpa",
+                "flash_attention_2" (needs flash-attn and a half-precision dtype), ...; by default the model's.
+            trust_remote_code: run the model repository's own modelling and tokenizer code (models whose
+                architecture transformers does not ship); read that code first.
             gradient_checkpointing: recompute activations in the backward pass, trading compute for memory.
             learning_rate: peak AdamW learning rate, reached after `warmup_steps`, then cosine-decayed.
             weight_decay: AdamW weight decay.
@@ -108,11 +119,16 @@ class InstructionTuning(L.LightningModule):
             raise ValueError(f"model.load_in_4bit (QLoRA) needs finetuning: lora, got {finetuning!r}")
         if export_merged and finetuning != "lora":
             raise ValueError(f"model.export_merged applies to finetuning: lora, got {finetuning!r}")
+        if export_merged and load_in_4bit:
+            raise ValueError("model.export_merged cannot fold LoRA into 4-bit (load_in_4bit) weights; export the "
+                             "adapter and merge it into the unquantised base model (see trainers.export)")
         self.save_hyperparameters()
         self.model_name, self.revision, self.scratch = model, revision, scratch
         self.finetuning = finetuning
         self.lora = lora if lora is not None or finetuning != "lora" else LoraSettings()
         self.load_in_4bit, self.gradient_checkpointing = load_in_4bit, gradient_checkpointing
+        self.torch_dtype, self.attn_implementation = torch_dtype, attn_implementation
+        self.trust_remote_code = trust_remote_code
         self.learning_rate, self.weight_decay, self.betas = learning_rate, weight_decay, betas
         self.warmup_steps, self.min_lr_ratio = warmup_steps, min_lr_ratio
         self.export_hf, self.export_merged = export_hf, export_merged
@@ -126,7 +142,9 @@ class InstructionTuning(L.LightningModule):
     def configure_model(self) -> None:
         if self.model is not None:
             return
-        model = load_model(self.model_name, self.revision, load_in_4bit=self.load_in_4bit)
+        model = load_model(self.model_name, self.revision, load_in_4bit=self.load_in_4bit,
+                           torch_dtype=self.torch_dtype, attn_implementation=self.attn_implementation,
+                           trust_remote_code=self.trust_remote_code)
         if self.gradient_checkpointing:
             model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
             model.config.use_cache = False
@@ -244,15 +262,27 @@ def lr_factor(step: int, warmup_steps: int, total_steps: int, min_ratio: float) 
 
 
 def rng_states() -> dict:
-    """The torch, numpy and Python random states, as tensors and plain types (loadable with weights_only)."""
+    """The torch (CPU and, with CUDA, every GPU's), numpy and Python random states, as tensors and plain types
+    (loadable with weights_only). The GPUs' states drive dropout there (LoRA's), so resuming needs them too."""
     name, keys, pos, has_gauss, cached = np.random.get_state()
     version, state, gauss = random.getstate()
-    return {"torch": torch.get_rng_state(), "numpy": [name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss,
-                                                      cached], "python": [version, list(state), gauss]}
+    states = {"torch": torch.get_rng_state(), "numpy": [name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss,
+                                                        cached], "python": [version, list(state), gauss]}
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
 
 
 def set_rng_states(states: dict) -> None:
     torch.set_rng_state(states["torch"])
+    if "cuda" in states:
+        seen = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if seen == len(states["cuda"]):
+            torch.cuda.set_rng_state_all(states["cuda"])
+        else:
+            rank_zero_warn(f"the checkpoint holds the random states of {len(states['cuda'])} CUDA devices but this "
+                           f"process sees {seen}: their random streams (dropout) start afresh, so the resume is "
+                           "not exact")
     name, keys, pos, has_gauss, cached = states["numpy"]
     np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     version, state, gauss = states["python"]

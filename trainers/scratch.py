@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 BOS, EOS, PAD = "<|bos|>", "<|end|>", "<|pad|>"
@@ -39,23 +39,35 @@ class ScratchModel:
     """Seed of the random initial weights."""
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer trained on `texts`, with role tokens and a chat template."""
+def train_tokenizer(texts: Iterable[str], vocab_size: int, *, bos: str | None = BOS, eos: str = EOS,
+                    pad: str | None = PAD, extra: Iterable[str] = ROLE_TOKENS,
+                    chat_template: str | None = CHAT_TEMPLATE, add_bos: bool = False) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on `texts`, with these special tokens and chat template.
+
+    The defaults are the scratch model's own; tests pass others to build tokenizers in the style of a model
+    family (ChatML, Llama-3 headers, Gemma turns, ...). `add_bos` puts BOS before every encoded text, as the
+    tokenizers of base Llama, Gemma and Mistral do.
+    """
     tok = Tokenizer(models.BPE())
     # Digits are split one by one (as in Llama 1), so arithmetic is learned digit-wise, not per number.
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
     )
     tok.decoder = decoders.ByteLevel()
+    specials = list(dict.fromkeys(t for t in (pad, bos, eos, *extra) if t is not None))
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=[PAD, BOS, EOS, *ROLE_TOKENS],
+        special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=PAD)
-    fast.chat_template = CHAT_TEMPLATE
+    if add_bos:
+        assert bos is not None, "add_bos needs a BOS token"
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, tok.token_to_id(bos))])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=bos, eos_token=eos, pad_token=pad)
+    fast.chat_template = chat_template
     return fast
 
 

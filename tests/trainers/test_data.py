@@ -98,7 +98,7 @@ def test_jsonl_reads_chat_messages_and_instruction_rows(tmp_path, tokenizer):
     ('{"messages": [{"role": "user", "content": "hi"}]}', "the last message must be the assistant's"),
     ('{"messages": [{"role": "robot", "content": "hi"}]}', "role 'robot'"),
     ('{"messages": [{"role": "user", "content": 3}]}', "string 'role' and 'content'"),
-    ('{"instruction": "Add.", "output": 7}', "'output' must be a string"),
+    ('{"instruction": "Add.", "output": [7]}', "field 'output' must be a non-empty string, got [7]"),
     ('{"prompt": "a", "completion": "b"}', "got keys ['completion', 'prompt']"),
 ])
 def test_a_malformed_row_names_the_file_the_line_and_why(tmp_path, line, why):

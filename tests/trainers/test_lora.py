@@ -124,3 +124,29 @@ def test_full_export_loads_with_from_pretrained(tmp_path, tiny_model_dir):
     loaded = AutoModelForCausalLM.from_pretrained(out)
     for name, tensor in loaded.state_dict().items():
         assert torch.equal(tensor, state[name]), name
+
+
+def test_a_merged_export_of_a_4bit_model_is_refused(tmp_path, tiny_model_dir):
+    model = trained_lora(tiny_model_dir)
+    base = model.get_base_model()
+    base.is_loaded_in_4bit = True  # what transformers marks a bitsandbytes 4-bit model with (no GPU here)
+    with pytest.raises(ValueError, match="merged export of a 4-bit \\(QLoRA\\) model is refused"):
+        export_hf(model, model.state_dict(), tmp_path / "step-1", None, merged=True)
+    assert not (tmp_path / "step-1" / "merged").exists()
+    del base.is_loaded_in_4bit
+    base.config.quantization_config = {"quant_method": "bitsandbytes", "load_in_4bit": True}  # as saved 4-bit
+    with pytest.raises(ValueError, match="merge it into the unquantised base model"):
+        export_hf(model, model.state_dict(), tmp_path / "step-2", None, merged=True)
+    export_hf(model, model.state_dict(), tmp_path / "step-3", None, merged=False)  # the adapter alone is fine
+    assert (tmp_path / "step-3" / "adapter_config.json").exists()
+
+
+def test_qlora_with_a_merged_export_is_refused_in_the_config():
+    with pytest.raises(ValueError, match="model.export_merged cannot fold LoRA into 4-bit \\(load_in_4bit\\)"):
+        InstructionTuning("m", finetuning="lora", load_in_4bit=True, export_merged=True)
+
+
+def test_all_linear_is_the_one_string_target():
+    assert LoraSettings(target_modules="all-linear").target_modules == "all-linear"
+    with pytest.raises(ValueError, match="must be a list of names or 'all-linear', got 'q_proj'"):
+        LoraSettings(target_modules="q_proj")

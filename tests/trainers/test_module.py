@@ -63,3 +63,41 @@ def test_packing_is_checked_against_the_model(tiny_model_dir):
     assert model.training  # the check's eval mode is undone
     with pytest.raises(PackingUnsupported, match="set data.packing: false and data.padding_free: false"):
         check_packed_attention(_IgnoresPositions(model), torch.device("cpu"))
+
+
+def test_resume_states_carry_the_cuda_random_states_when_there_is_a_gpu(monkeypatch):
+    from trainers import module
+
+    saved = [torch.tensor([1, 2, 3], dtype=torch.uint8), torch.tensor([4, 5, 6], dtype=torch.uint8)]
+    restored = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: [s.clone() for s in saved])
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", lambda states: restored.append(states))
+    states = module.rng_states()
+    assert [s.tolist() for s in states["cuda"]] == [[1, 2, 3], [4, 5, 6]]
+    cpu_draw = torch.rand(3)
+    module.set_rng_states(states)
+    assert torch.equal(torch.rand(3), cpu_draw)  # the CPU state is restored as before
+    assert [[s.tolist() for s in r] for r in restored] == [[[1, 2, 3], [4, 5, 6]]]
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.warns(UserWarning, match="holds the random states of 2 CUDA devices but this process sees 1"):
+        module.set_rng_states(states)
+    assert len(restored) == 1  # not restored onto the wrong devices
+
+
+def test_resume_states_without_a_gpu_have_no_cuda_entry(monkeypatch):
+    from trainers import module
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert "cuda" not in module.rng_states()
+
+
+def test_model_options_reach_from_pretrained(tiny_model_dir):
+    from trainers.module import InstructionTuning
+
+    module = InstructionTuning(str(tiny_model_dir), torch_dtype="bfloat16", attn_implementation="eager")
+    module.configure_model()
+    assert module.model.dtype == torch.bfloat16
+    assert module.model.config._attn_implementation == "eager"
+    assert InstructionTuning(str(tiny_model_dir)).trust_remote_code is False
