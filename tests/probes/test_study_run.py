@@ -1,8 +1,11 @@
-"""End to end: LoRA-tune a tiny Qwen2, SIGKILL it after a checkpoint, resume it with `--ckpt_path last`, then
-sweep the run's checkpoints and analyse the run. The analysis starts at the step-0 baseline, and every
-checkpoint's sweep record is the probe's record at that step (same problems, same prompt, same answer)."""
+"""End to end: LoRA-tune a tiny Qwen2 on a two-source mixture (a local `datasets` file in GSM8K's fields plus
+generated MathCAMPS problems), SIGKILL it after a checkpoint, resume it with `--ckpt_path last`, then sweep the
+run's checkpoints and analyse the run. The mixture draws by its weights, the analysis starts at the step-0
+baseline, and every checkpoint's sweep record is the probe's record at that step (same problems, same prompt,
+same answer)."""
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -72,15 +75,36 @@ def probe_records(run_root: Path) -> dict[int, dict[str, Record]]:
     return by_step
 
 
+def gsm8k_file(path: Path, n: int) -> Path:
+    """`n` rows with GSM8K's fields: a question, and a worked answer ending in `#### N`."""
+    rows = [{"question": f"Ann has {i} pens and buys {i + 2} more. How many pens does she have?",
+             "answer": f"She has {i} + {i + 2} = <<{i}+{i + 2}={2 * i + 2}>>{2 * i + 2} pens.\n#### {2 * i + 2}"}
+            for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def drawn_per_source(log: str) -> list[int]:
+    """The examples each source gives an epoch, from the data module's start-up report."""
+    return [int(n) for n in re.findall(r"data: source \d+, .*?(\d+) drawn per epoch", log)]
+
+
 def test_a_killed_and_resumed_lora_run_sweeps_and_analyses_as_one_run(tmp_path):
     model = tiny_qwen2(tmp_path / "qwen2")
+    sources = [{"dataset": "json", "data_files": [str(gsm8k_file(tmp_path / "gsm8k.jsonl", 30))], "format": "gsm8k",
+                "weight": 1.0},
+               {"standards": STANDARDS, "per_standard": 40, "weight": 3.0}]
     config = tiny_run_config(tmp_path, model, name="run", max_steps=MAX_STEPS, every_n_steps=EVERY, probe=True,
                              model={"finetuning": "lora", "lora": {"r": 4}, "learning_rate": 0.02},
-                             data={"padding_free": False})
+                             data={"padding_free": False, "standards": None, "sources": sources,
+                                   "cache_dir": str(tmp_path / "cache")})
     root = tmp_path / "run"
     killed_at = fit_and_kill_after_a_checkpoint(config, root)
-    run_fit(config, "--ckpt_path", "last")
+    resumed = run_fit(config, "--ckpt_path", "last")
     assert list((root / "version_1" / "checkpoints").glob(f"*-step={MAX_STEPS}.ckpt")), "the resume did not finish"
+    # Both sources feed every epoch in the ratio of their weights (1 : 3), to within one example's rounding.
+    gsm8k, generated = drawn_per_source(resumed.stderr + resumed.stdout)
+    assert gsm8k > 0 and abs(generated - 3 * gsm8k) <= 3, (gsm8k, generated)
 
     # The sweep reads the run's probe settings: the same problem set and protocol as the callback's defaults.
     threads = torch.get_num_threads()
