@@ -123,13 +123,15 @@ def read_json(path: str | Path) -> Any:
     return _parse(data, str(path))
 
 
-def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False) -> list[tuple[str, Any]]:
+def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
+              skipped: list[str] | None = None) -> list[tuple[str, Any]]:
     """The rows of a records file, each with where it was read (`file:line`, or `file[i]` in a JSON list).
 
     A `.jsonl` file (optionally gzipped) is read a line at a time; a `.json` file, or a file whose text starts
     with `[`, is one document: its items, or the document itself when it is an object. A last line torn by a
     killed writer is dropped with a warning, and with `repair` cut from the file (a last line that is whole but
-    lacks its newline gets one). An empty file raises "no rows in FILE" unless `empty_ok`.
+    lacks its newline gets one). An empty file raises "no rows in FILE" unless `empty_ok`. A JSONL line that
+    cannot be read raises, or, when a `skipped` list is given, is left out and its error appended to that list.
     """
     path = Path(path)
     data = _bytes(path)
@@ -138,7 +140,7 @@ def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False)
         rows = list(enumerate(document)) if isinstance(document, list) else [(None, document)]
         located = [(str(path) if i is None else f"{path}[{i}]", row) for i, row in rows]
     else:
-        located = _jsonl_rows(path, data, repair)
+        located = _jsonl_rows(path, data, repair, skipped)
     if not located and not empty_ok:
         raise RecordFileError(f"no rows in {path}")
     return located
@@ -149,17 +151,29 @@ def read_jsonl(path: str | Path, *, repair: bool = False, empty_ok: bool = False
     return [row for _, row in read_rows(path, repair=repair, empty_ok=empty_ok)]
 
 
-def _jsonl_rows(path: Path, data: bytes, repair: bool) -> list[tuple[str, Any]]:
+def _line(raw: bytes, where: str, skipped: list[str] | None) -> list[tuple[str, Any]]:
+    """[(where, row)] for a readable line; [] for an unreadable one when skipping (the error is kept)."""
+    try:
+        return [(where, _parse(raw, where))]
+    except RecordFileError as err:
+        if skipped is None:
+            raise
+        skipped.append(str(err))
+        return []
+
+
+def _jsonl_rows(path: Path, data: bytes, repair: bool, skipped: list[str] | None) -> list[tuple[str, Any]]:
     lines = data.split(b"\n")
     tail = lines.pop()  # what follows the last newline: b"" in a file whose last row is complete
-    located = [(f"{path}:{n}", _parse(raw, f"{path}:{n}")) for n, raw in enumerate(lines, 1) if raw.strip()]
+    located = [row for n, raw in enumerate(lines, 1) if raw.strip() for row in _line(raw, f"{path}:{n}", skipped)]
     if not tail.strip():
         return located
     where = f"{path}:{len(lines) + 1}"
     try:
         located.append((where, _parse(tail, where)))
     except RecordFileError as err:
-        warnings.warn(f"{where}: dropped a torn last line ({len(tail)} bytes, no newline): {err}", stacklevel=3)
+        warnings.warn(f"{err}: dropped it as a last line torn by a killed writer ({len(tail)} bytes, no newline)",
+                      stacklevel=4)
         if repair and path.suffix != ".gz":
             with open(path, "r+b") as f:
                 f.truncate(len(data) - len(tail))
