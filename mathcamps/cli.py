@@ -5,10 +5,10 @@ Each CLI's `__main__` block is `run_cli(main)` (or `run_cli(lambda: auto_cli(mai
     if __name__ == "__main__":
         run_cli(main)
 
-A user's mistake is a `UserError`, or a `ValueError` or a missing/unreadable file (`OSError` with a file name)
-raised while checking input: the house style checks user input with exceptions that name the bad value, so
-their message is the whole story. Anything else (a `TypeError`, `KeyError`, `RuntimeError`, ...) is a bug or
-a failure of the machine, and keeps its traceback. `MATHCAMPS_TRACEBACK=1` shows the traceback in every case.
+A user's mistake is a `UserError`, a `ValueError`, or a path error (`PATH_ERRORS`: a file that is missing, a
+folder where a file should be, ...): the house style checks user input with exceptions that name the bad
+value, so their message is the whole story. Anything else (a `TypeError`, `KeyError`, `RuntimeError`, ...) is a
+bug or a failure of the machine, and keeps its traceback. `MATHCAMPS_TRACEBACK=1` shows the traceback always.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 USER_ERROR_EXIT = 2
+# A path the user named that is not there, or not what it should be. Other OSErrors (a full disk, a dead
+# network) are the machine's, and keep their traceback.
+PATH_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError, FileExistsError)
 
 
 class UserError(ValueError):
@@ -35,7 +38,7 @@ def user_message(error: BaseException) -> str | None:
     >>> user_message(KeyError("id")) is None
     True
     """
-    if isinstance(error, ValueError) or (isinstance(error, OSError) and error.filename is not None):
+    if isinstance(error, (ValueError, *PATH_ERRORS)):
         return one_line(str(error) or type(error).__name__)
     return None
 
