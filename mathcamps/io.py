@@ -58,10 +58,11 @@ def quote(value: Any, limit: int = QUOTE_CHARS) -> str:
     >>> quote("7")
     "'7'"
     >>> quote("1" * 100, limit=8)
-    "'111111... (102 characters)"
+    "'111111... (100 characters)"
     """
     text = repr(value) if not isinstance(value, (dict, list)) or _depth(value) <= MAX_DEPTH else "<deep JSON>"
-    return text if len(text) <= limit else f"{text[: limit - 1]}... ({len(text)} characters)"
+    size = len(value) if isinstance(value, str) else len(text)
+    return text if len(text) <= limit else f"{text[: limit - 1]}... ({size} characters)"
 
 
 def _kind(path: Path) -> str | None:
@@ -142,6 +143,8 @@ def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
     else:
         located = _jsonl_rows(path, data, repair, skipped)
     if not located and not empty_ok:
+        if skipped:
+            raise RecordFileError(f"no readable rows in {path} ({len(skipped)} skipped; the first: {skipped[0]})")
         raise RecordFileError(f"no rows in {path}")
     return located
 

@@ -74,21 +74,18 @@ def read_responses(path: Path, problems: dict[str, Problem] | None = None,
     """
     data = io.read_rows(path, skipped=skipped)
     if len(data) == 1 and isinstance(data[0][1], dict) and all(k.startswith("(") for k in data[0][1]):
-        located = [(data[0][0], r) for r in _published_results(data[0][1])]
+        located: list[tuple[str, Any]] = [(data[0][0], r) for r in _published_results(data[0][1])]
     else:
-        located = [(where, r) for where, row in data for r in _skipping(skipped, _own_row, row, where)]
-    joined, missing = [], []
-    for where, r in located:
-        p = problems.get(r.id) if problems else None
-        answer = r.answer if r.answer is not None else (p.answer if p else None)
-        if answer is None:
-            missing.append(r.id)
-            continue
-        response = Response(
-            r.id, r.standard or (p.standard if p else ""), r.response, answer,
-            r.question or (p.statement if p and p.statement else None), r.model, r.published, r.row,
-        )  # fmt: skip
-        joined += _skipping(skipped, _answer_reads, response, where)
+        located = data
+    joined: list[Response] = []
+    missing: list[str] = []
+    for where, row in located:
+        try:
+            joined += _joined(row, where, problems, missing)
+        except ValueError as err:
+            if skipped is None:
+                raise
+            skipped.append(str(err))
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         hint = "" if problems else " (pass --problems FILE to join answers on id)"
@@ -98,15 +95,20 @@ def read_responses(path: Path, problems: dict[str, Problem] | None = None,
     return joined
 
 
-def _skipping(skipped: list[str] | None, read: Any, row: Any, where: str) -> list[Any]:
-    """[read(row, where)], or [] with the error kept in `skipped` when the row is bad and bad rows are skipped."""
-    try:
-        return [read(row, where)]
-    except ValueError as err:
-        if skipped is None:
-            raise
-        skipped.append(str(err))
+def _joined(row: Any, where: str, problems: dict[str, Problem] | None, missing: list[str]) -> list[Response]:
+    """[the response of `row` joined with its problem], or [] with its id in `missing` when it has no answer.
+    Raises ValueError naming `where` for a row that cannot be graded."""
+    r = row if isinstance(row, Response) else _own_row(row, where)
+    p = problems.get(r.id) if problems else None
+    answer = r.answer if r.answer is not None else (p.answer if p else None)
+    if answer is None:
+        missing.append(r.id)
         return []
+    response = Response(
+        r.id, r.standard or (p.standard if p else ""), r.response, answer,
+        r.question or (p.statement if p and p.statement else None), r.model, r.published, r.row,
+    )  # fmt: skip
+    return [_answer_reads(response, where)]
 
 
 def _answer_reads(response: Response, where: str) -> Response:
