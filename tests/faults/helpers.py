@@ -56,3 +56,10 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
     assert len(errors) == 1, result.stderr[-3000:]
     assert result.stderr.rstrip().endswith(errors[0]), "the error is the last thing printed"
     return errors[0].removeprefix("error: ")
+
+
+class FailAtStart(L.Callback):
+    """Raises as training starts, after Lightning has set up the run folder: a failed attempt."""
+
+    def on_train_start(self, trainer: L.Trainer, *args) -> None:
+        raise RuntimeError("injected failure at the start of training")

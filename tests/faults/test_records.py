@@ -10,7 +10,6 @@ import pytest
 
 from mathcamps.io import (
     MAX_DEPTH,
-    QUOTE_CHARS,
     RecordFileError,
     atomic_open,
     read_json,
