@@ -119,15 +119,20 @@ def main(args: list[str] | None = None) -> FitCLI:
     for logger in trainer.loggers:
         if isinstance(logger, WandbLogger) and choice.record.get("wandb_run_id"):
             logger.resume_run(choice.record["wandb_run_id"])  # the same W&B run goes on
-    run_dirs_before = set(root.glob("**/version_*"))
+    run_dirs_before = set(root.glob("**/version_*")) if root.exists() else None
     try:
         prepare(cli.model, cli.datamodule, trainer)
         trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(choice.path) if choice.path else None)
     except BaseException:
         # A run folder this attempt made and left empty would only push the next attempt to version_N+1.
-        run_dir = Path(trainer.log_dir) if trainer.log_dir else None
-        if trainer.is_global_zero and run_dir is not None and run_dir not in run_dirs_before:
+        # The first logger's folder is `trainer.log_dir`, read without `trainer.log_dir`'s broadcast, which would
+        # wait forever under DDP for ranks that did not fail.
+        log_dir = getattr(trainer.loggers[0], "log_dir", None) if trainer.loggers else None
+        run_dir = Path(log_dir) if log_dir else None
+        if trainer.is_global_zero and run_dir is not None and run_dir not in (run_dirs_before or ()):
             remove_if_empty(run_dir)
+        if trainer.is_global_zero and run_dirs_before is None and root.is_dir() and not any(root.iterdir()):
+            root.rmdir()  # the root too, when this attempt made it and nothing is in it
         raise
     finally:
         finish_wandb(trainer.loggers)
