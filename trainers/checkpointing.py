@@ -7,6 +7,7 @@
   lost with the run, can be set apart when the fit resumes (`set_apart_lost_rows`).
 - `choose_checkpoint` finds the newest checkpoint under a run's root that loads, saying why it skipped others.
 - `remove_if_empty` takes away a run folder that a failed attempt created and left with nothing in it.
+- `AtomicConfig` saves the run's `config.yaml` all or nothing.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import lightning as L
 import torch
 from fsspec.implementations.local import LocalFileSystem
 from lightning.fabric.utilities.cloud_io import get_filesystem
-from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.cli import SaveConfigCallback
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from mathcamps.cli import UserError
-from mathcamps.io import atomic_open
+from mathcamps.io import atomic_open, write_atomic
 from trainers.logging import WandbLogger
 
 RUN_RECORD = "mathcamps_run_record"  # the checkpoint's key for `RunRecord`
@@ -63,6 +65,23 @@ class RunRecord(L.Callback):
                 where = metrics.resolve().relative_to(root) if metrics.resolve().is_relative_to(root) else metrics
                 record["csv"] = {"path": str(where), "rows": _count_rows(metrics)}
         checkpoint[RUN_RECORD] = record
+
+
+class AtomicConfig(SaveConfigCallback):
+    """Saves the merged config as `config.yaml` in the run folder, written atomically (use it with
+    `save_to_log_dir=False`, which leaves the writing to `save_config`)."""
+
+    def save_config(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        write_atomic(log_dir(trainer) / self.config_filename, self.parser.dump(self.config, skip_none=False))
+
+
+def log_dir(trainer: L.Trainer) -> Path:
+    """`trainer.log_dir`, found as Lightning finds it but without its broadcast, so that one rank alone may ask
+    (a broadcast would wait forever for ranks that are not asking)."""
+    if not trainer.loggers:
+        return Path(trainer.default_root_dir)
+    first = trainer.loggers[0]
+    return Path(first.log_dir if isinstance(first, TensorBoardLogger | CSVLogger) else first.save_dir)
 
 
 def _count_rows(path: Path) -> int:

@@ -26,8 +26,10 @@ from lightning.pytorch.utilities import rank_zero_info
 from mathcamps.cli import UserError, run_cli
 from trainers.checkpointing import (
     AtomicCheckpointIO,
+    AtomicConfig,
     RunRecord,
     choose_checkpoint,
+    log_dir,
     remove_if_empty,
     set_apart_lost_rows,
 )
@@ -105,7 +107,7 @@ def prepare(module: InstructionTuning, data: MathCampsData, trainer) -> None:
 def main(args: list[str] | None = None) -> FitCLI:
     try:
         cli = FitCLI(InstructionTuning, MathCampsData, run=False, args=args, seed_everything_default=0,
-                     save_config_kwargs={"overwrite": True})
+                     save_config_callback=AtomicConfig, save_config_kwargs={"save_to_log_dir": False})
     except ValueError as error:
         raise UserError(str(_constructor_error(error))) from error
     trainer = cli.trainer
@@ -125,11 +127,7 @@ def main(args: list[str] | None = None) -> FitCLI:
         trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(choice.path) if choice.path else None)
     except BaseException:
         # A run folder this attempt made and left empty would only push the next attempt to version_N+1.
-        # The first logger's folder is `trainer.log_dir`, read without `trainer.log_dir`'s broadcast, which would
-        # wait forever under DDP for ranks that did not fail.
-        log_dir = getattr(trainer.loggers[0], "log_dir", None) if trainer.loggers else None
-        run_dir = Path(log_dir) if log_dir else None
-        if trainer.is_global_zero and run_dir is not None and run_dir not in (run_dirs_before or ()):
+        if trainer.is_global_zero and (run_dir := log_dir(trainer)) not in (run_dirs_before or ()):
             remove_if_empty(run_dir)
         if trainer.is_global_zero and run_dirs_before is None and root.is_dir() and not any(root.iterdir()):
             root.rmdir()  # the root too, when this attempt made it and nothing is in it
