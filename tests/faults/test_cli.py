@@ -12,6 +12,7 @@ from mathcamps.cli import run_cli
 from probes import evaluate
 from tests.faults.helpers import one_error_line, run_module
 from tests.trainers.fitting import fit_command, tiny_run_config
+from trainers.fit import main as fit_main
 
 ROW = {"id": "K.OA.A.5-0-0", "standard": "K.OA.A.5", "statement": "What is 4 + 1?", "answer": "5"}
 
@@ -21,14 +22,24 @@ ROW = {"id": "K.OA.A.5-0-0", "standard": "K.OA.A.5", "statement": "What is 4 + 1
     ({"data": {"standards": ["K.OA.A.55"]}}, "unknown standard 'K.OA.A.55'. Did you mean 'K.OA.A.5'"),
     ({"probe": {"max_new_tokens": 0}}, "MathCampsProbe: max_new_tokens must be >= 1, got 0"),
 ])
-def test_fit_configuration_mistakes_are_one_line(tmp_path, tiny_model_dir, change, message):
+def test_fit_configuration_mistakes_are_one_line(tmp_path, tiny_model_dir, capsys, change, message):
     config = tiny_run_config(tmp_path, tiny_model_dir, data=change.get("data"), probe="probe" in change)
     if "probe" in change:
         data = yaml.safe_load(config.read_text())
         data["trainer"]["callbacks"][1]["init_args"] |= change["probe"]
         config.write_text(yaml.safe_dump(data))
-    assert one_error_line(run_module("trainers.fit", *fit_command(config)[3:])).startswith(message)
+    with pytest.raises(SystemExit) as exit_info:  # in this process, as `python -m trainers.fit` ends
+        run_cli(lambda: fit_main(["--config", str(config)]))
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.splitlines()[-1].startswith(f"error: {message}"), err[-2000:]
+    assert "Traceback" not in err and "Namespace(" not in err
     assert not (tmp_path / "run").exists()  # no run folder for a run that never started
+
+
+def test_fit_ends_with_one_line_as_a_command(tmp_path, tiny_model_dir):
+    config = tiny_run_config(tmp_path, tiny_model_dir, data={"per_standard": 0})
+    message = one_error_line(run_module("trainers.fit", *fit_command(config)[3:]))
+    assert message == "data.per_standard must be >= 1, got 0"
 
 
 def test_probe_clis_end_with_one_line(tmp_path):
