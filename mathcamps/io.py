@@ -137,7 +137,7 @@ def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
     path = Path(path)
     data = _bytes(path)
     if _kind(path) == "json" or (_kind(path) is None and data.lstrip()[:1] == b"["):
-        document = read_json(path) if data.strip() else []
+        document = _parse(data, str(path)) if data.strip() else []
         rows = list(enumerate(document)) if isinstance(document, list) else [(None, document)]
         located = [(str(path) if i is None else f"{path}[{i}]", row) for i, row in rows]
     else:
