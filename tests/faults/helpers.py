@@ -25,20 +25,22 @@ class KillAt(L.Callback):
 
 
 class KillWandbService(L.Callback):
-    """Kills W&B's service processes (children of this process named wandb-*) after batch `step`."""
+    """Kills W&B's service processes (children of this process named wandb-*) after batch `step`, and writes
+    the names of the processes it killed to `report`."""
 
-    def __init__(self, step: int) -> None:
-        self.step = step
-        self.killed: list[str] = []
+    def __init__(self, step: int, report: str) -> None:
+        self.step, self.report = step, Path(report)
 
     def on_train_batch_end(self, trainer: L.Trainer, *args) -> None:
         if trainer.global_step != self.step:
             return
+        killed = []
         for child in psutil.Process().children(recursive=True):
             if child.name().startswith("wandb"):
-                self.killed.append(child.name())
+                killed.append(child.name())
                 child.kill()
                 child.wait(timeout=10)
+        self.report.write_text("\n".join(killed))
 
 
 def run_module(module: str, *args: str, env: dict[str, str] | None = None,
