@@ -5,6 +5,7 @@
     python -m probes.grade responses.jsonl --problems ../shared/reference/mathcamps-v1/mathcamps.json
     python -m probes.grade together-llama.json          # a published results file (SPEC §5.4), as it is
     python -m probes.grade ../shared/reference/graded-dev/responses.jsonl.gz --rules paper --by model
+    python -m probes.grade responses.jsonl --skip-bad-rows   # skip (and count) rows that cannot be graded
 
 RESPONSES is JSONL (optionally gzipped) or a JSON list of rows with `id`, `standard`, `response` and `answer`
 (or `expected`); `answer` (and `standard`, and the problem statement) may instead come from `--problems`, joined

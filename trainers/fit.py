@@ -7,8 +7,8 @@
 `--ckpt_path last` resumes from the newest checkpoint under `trainer.default_root_dir` that loads, saying which
 and why it skipped any newer one; when checkpoints exist but none loads it stops with an error rather than start
 over. The resumed run logs to a new version directory beside the interrupted one, continues the same W&B run,
-and moves the CSV rows that the interrupted run logged after its checkpoint to `metrics.lost.csv`
-(`trainers.checkpointing`). Checkpoints are written atomically.
+and moves the CSV rows that the interrupted run logged after its checkpoint, for the steps that are logged again,
+to `metrics.lost.csv` (`trainers.checkpointing`). Checkpoints, HF exports and `config.yaml` are written atomically.
 
 A mistake in the configuration ends the fit with one line, `error: ...` (`mathcamps.cli.run_cli`).
 """
