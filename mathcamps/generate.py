@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mathcamps.cli import UserError, run_cli
 from mathcamps.grammar.exact import answer
 from mathcamps.grammar.followups import derive, followup_rng
 from mathcamps.grammar.parse import structure_key
@@ -27,7 +28,7 @@ from mathcamps.io import write_problems
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
 from mathcamps.render.solutions import solve_steps
 from mathcamps.render.templates import Style, render, render_followup
-from mathcamps.standards import FollowupKind, Standard, UnknownStandardError, resolve_standards
+from mathcamps.standards import FollowupKind, Standard, resolve_standards
 
 _KIND_INDEX: dict[FollowupKind, int] = {"incremental": 1, "counterfactual": 2}
 _KIND_TYPE: dict[FollowupKind, str] = {"incremental": INCREMENTAL, "counterfactual": COUNTERFACTUAL}
@@ -210,11 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="word problems where a standard has them (default), or bare arithmetic exercises")
     args = parser.parse_args(argv)
     if args.per_standard < 1:
-        parser.error(f"--per-standard must be >= 1, got {args.per_standard}")
-    try:
-        stds = resolve_standards(args.standards)
-    except (UnknownStandardError, ValueError) as e:
-        parser.error(str(e))
+        raise UserError(f"--per-standard must be >= 1, got {args.per_standard}")
+    stds = resolve_standards(args.standards)  # an unknown id raises, saying "did you mean"
     tallies: dict[str, _Tally] = {}
     problems = list(
         _generate_with_progress(
@@ -228,4 +226,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

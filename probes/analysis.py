@@ -99,19 +99,10 @@ class Series:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file; a truncated last line (a writer killed mid-line) is dropped, any other bad line raises."""
-    lines = Path(path).read_text().splitlines()
-    rows = []
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            if i == len(lines):
-                break
-            raise ValueError(f"{path}:{i}: not a JSON object ({err})") from None
-    return rows
+    """Rows of a JSONL file; a torn last line (a writer killed mid-line) is dropped, any other bad line raises."""
+    from mathcamps import io  # the one records reader
+
+    return io.read_jsonl(path, empty_ok=True)
 
 
 def outcome_from_row(row: dict[str, Any], where: str) -> Outcome:

@@ -106,4 +106,6 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
 
 
 if __name__ == "__main__":
-    auto_cli(main, as_positional=True)
+    from mathcamps.cli import run_cli
+
+    run_cli(lambda: auto_cli(main, as_positional=True))

@@ -34,7 +34,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
-from mathcamps.io import read_problems
+from mathcamps.cli import one_line, run_cli
+from mathcamps.io import RecordFileError, read_json, read_jsonl, read_problems, write_atomic
 from mathcamps.problem import Problem
 from probes import metrics
 from probes.backends import GenerationSettings
@@ -119,32 +120,33 @@ def _identity(args: argparse.Namespace, template: str | None, spec: ProblemSet |
 
 
 def _check_run(out: Path, identity: dict[str, Any]) -> None:
-    """Refuse an `--out` that holds a run made with other arguments."""
+    """Refuse an `--out` that holds a run made with other arguments.
+
+    A `run.json` that cannot be read (an empty file left by a full disk) is written anew when no responses were
+    kept beside it, and refused, naming the file, when some were: then nothing says which arguments made them.
+    """
     path = out / RUN
-    if path.exists():
-        before = json.loads(path.read_text())
-        keys = (identity.keys() | before.keys()) - {"chosen"}  # what the protocol chose follows from the rest
-        diff = sorted(k for k in keys if before.get(k) != identity.get(k))
-        if diff:
-            changes = ", ".join(f"{k}: {before.get(k)!r} -> {identity.get(k)!r}" for k in diff)
-            raise RunMismatch(f"{out} holds a run with other arguments ({changes}); use another --out")
+    if not path.exists():
+        return
+    try:
+        before = read_json(path)
+    except RecordFileError as err:
+        if not (out / RESPONSES).exists() or not (out / RESPONSES).read_bytes().strip():
+            return
+        raise RunMismatch(f"{err}; it should hold the arguments of the responses in {out / RESPONSES}: "
+                          f"delete {out} (or just {path} to start the run over) or use another --out") from None
+    keys = (identity.keys() | before.keys()) - {"chosen"}  # what the protocol chose follows from the rest
+    diff = sorted(k for k in keys if before.get(k) != identity.get(k))
+    if diff:
+        changes = ", ".join(f"{k}: {before.get(k)!r} -> {identity.get(k)!r}" for k in diff)
+        raise RunMismatch(f"{out} holds a run with other arguments ({changes}); use another --out")
 
 
 def read_done(path: Path) -> dict[str, Record]:
-    """Records already written; a last line cut short by a kill is removed from the file."""
+    """Records already written; a last line torn by a kill is cut from the file (`mathcamps.io.read_rows`)."""
     if not path.exists():
         return {}
-    data = path.read_bytes()
-    good = data.rfind(b"\n") + 1  # a row is complete once its newline is written
-    if good < len(data):
-        with path.open("r+b") as f:
-            f.truncate(good)
-    done = {}
-    for line in data[:good].decode("utf-8").splitlines():
-        if line.strip():
-            record = Record.from_json(json.loads(line))
-            done[record.id] = record
-    return done
+    return {record.id: record for record in map(Record.from_json, read_jsonl(path, repair=True, empty_ok=True))}
 
 
 class _RateColumn(ProgressColumn):
@@ -225,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         identity["chosen"] = protocol.describe(tokenizer)
         console.print(f"prompt {args.prompt_template or args.prompt!r} -> {identity['chosen']['chosen']}")
         out.mkdir(parents=True, exist_ok=True)
-        (out / RUN).write_text(json.dumps(identity, indent=2) + "\n")
+        write_atomic(out / RUN, json.dumps(identity, indent=2) + "\n")
     except (ValueError, RuntimeError, OSError) as err:  # ModelNotFound, ProblemFileError, PromptError, ...
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {one_line(str(err))}", file=sys.stderr)
         return 2
 
     responses = out / RESPONSES
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
 
     summary = {"run": identity, **metrics.summary(records)}
-    (out / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n")
+    write_atomic(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
     print_table(Console(), summary, f"MathCAMPS: {args.model}")
     console.print(f"{todo} new of {len(records)} records in {elapsed:.1f}s; wrote {out / RESPONSES}, {out / SUMMARY}")
     return 0
@@ -255,4 +257,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    sys.exit(main())
+    run_cli(main)

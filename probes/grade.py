@@ -5,6 +5,7 @@
     python -m probes.grade responses.jsonl --problems ../shared/reference/mathcamps-v1/mathcamps.json
     python -m probes.grade together-llama.json          # a published results file (SPEC §5.4), as it is
     python -m probes.grade ../shared/reference/graded-dev/responses.jsonl.gz --rules paper --by model
+    python -m probes.grade responses.jsonl --skip-bad-rows   # skip (and count) rows that cannot be graded
 
 RESPONSES is JSONL (optionally gzipped) or a JSON list of rows with `id`, `standard`, `response` and `answer`
 (or `expected`); `answer` (and `standard`, and the problem statement) may instead come from `--problems`, joined
@@ -22,7 +23,6 @@ the agreement with them.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -35,7 +35,10 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from mathcamps import io
 from mathcamps.answers.grade import MARKERS, Rules, grade
+from mathcamps.answers.types import parse_answer
+from mathcamps.cli import one_line, run_cli
 from mathcamps.problem import GRADES, Problem, grade_of
 
 if TYPE_CHECKING:  # the CLI starts without torch; a judge's backend is imported only when asked for
@@ -58,80 +61,82 @@ class Response:
 
 def read_problems(path: Path) -> dict[str, Problem]:
     """Problems by id, from a published `mathcamps.json`, a per-standard file (a list of dialogue groups) or
-    a JSONL file of problem rows."""
-    rows = _rows(path)
-    flat: list[dict[str, Any]] = []
-    for row in rows:
-        flat.extend(row if isinstance(row, list) else [row])
-    problems = {}
-    for row in flat:
-        if not isinstance(row, dict) or "id" not in row or "answer" not in row:
-            raise ValueError(f"{path}: a problem row needs 'id' and 'answer', got {str(row)[:120]!r}")
-        problems[row["id"]] = Problem.from_json({"statement": ""} | row)
-    return problems
+    a JSONL file of problem rows, checked whole as `mathcamps.io.read_problems` checks them."""
+    return {p.id: p for p in io.read_problems(path)}
 
 
-def read_responses(path: Path, problems: dict[str, Problem] | None = None) -> list[Response]:
+def read_responses(path: Path, problems: dict[str, Problem] | None = None,
+                   skipped: list[str] | None = None) -> list[Response]:
     """The responses in `path` (JSONL rows, a JSON list, or a published results dict), joined with `problems`.
 
-    Every row that has no answer (neither its own nor its problem's) is named in one ValueError.
+    A row that cannot be graded (not JSON, no id or response, an expected answer that does not read) raises a
+    ValueError `file:line: what is wrong`, or, when a `skipped` list is given, is left out and its error kept
+    there. Every row that has no answer at all (neither its own nor its problem's) is named in one ValueError.
     """
-    data = _rows(path)
-    if len(data) == 1 and isinstance(data[0], dict) and all(k.startswith("(") for k in data[0]):
-        rows = list(_published_results(data[0]))
+    data = io.read_rows(path, skipped=skipped)
+    if len(data) == 1 and isinstance(data[0][1], dict) and all(k.startswith("(") for k in data[0][1]):
+        located: list[tuple[str, Any]] = [(data[0][0], r) for r in _published_results(data[0][1])]
     else:
-        rows = [_own_row(row, path) for row in data]
-    joined, missing = [], []
-    for r in rows:
-        p = problems.get(r.id) if problems else None
-        answer = r.answer if r.answer is not None else (p.answer if p else None)
-        if answer is None:
-            missing.append(r.id)
-            continue
-        joined.append(
-            Response(
-                r.id, r.standard or (p.standard if p else ""), r.response, answer,
-                r.question or (p.statement if p and p.statement else None), r.model, r.published, r.row,
-            )
-        )  # fmt: skip
+        located = data
+    joined: list[Response] = []
+    missing: list[str] = []
+    for where, row in located:
+        try:
+            joined += _joined(row, where, problems, missing)
+        except ValueError as err:
+            if skipped is None:
+                raise
+            skipped.append(str(err))
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         hint = "" if problems else " (pass --problems FILE to join answers on id)"
         raise ValueError(f"{len(missing)} responses have no answer: {shown}{hint}")
+    if not joined:
+        raise ValueError(f"no rows to grade in {path} ({len(skipped or [])} bad rows skipped)")
     return joined
 
 
-def _rows(path: Path) -> list[Any]:
-    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        return json.loads(text)
-    if stripped.startswith("{") and "\n{" not in stripped.rstrip():
-        try:
-            return [json.loads(text)]
-        except json.JSONDecodeError:
-            pass
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{n}: not a JSON line ({e.msg})") from None
-    return rows
+def _joined(row: Any, where: str, problems: dict[str, Problem] | None, missing: list[str]) -> list[Response]:
+    """[the response of `row` joined with its problem], or [] with its id in `missing` when it has no answer.
+    Raises ValueError naming `where` for a row that cannot be graded."""
+    r = row if isinstance(row, Response) else _own_row(row, where)
+    p = problems.get(r.id) if problems else None
+    answer = r.answer if r.answer is not None else (p.answer if p else None)
+    if answer is None:
+        missing.append(r.id)
+        return []
+    response = Response(
+        r.id, r.standard or (p.standard if p else ""), r.response, answer,
+        r.question or (p.statement if p and p.statement else None), r.model, r.published, r.row,
+    )  # fmt: skip
+    return [_answer_reads(response, where)]
 
 
-def _own_row(row: Any, path: Path) -> Response:
+def _answer_reads(response: Response, where: str) -> Response:
+    """`response`, once its expected answer is known to read as an answer (checked before any grading)."""
+    try:
+        parse_answer(response.answer or "")
+    except ValueError:
+        raise ValueError(f"{where} ({io.quote(response.id)}): expected answer {io.quote(response.answer)} does not "
+                         f"read as a number, relation, list or mapping") from None
+    return response
+
+
+def _own_row(row: Any, where: str) -> Response:
     if isinstance(row, dict) and "response" in row and row["response"] is None:
         row = row | {"response": ""}  # no response (a failed request) is graded as no answer
     if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("response"), str):
-        raise ValueError(f"{path}: a response row needs 'id' and 'response' (a string), got {str(row)[:120]!r}")
+        raise ValueError(f"{where}: a response row needs 'id' and 'response' (a string), got {io.quote(row, 120)}")
     question = row.get("question") or row.get("statement")
     answer = row["answer"] if row.get("answer") is not None else row.get("expected")
+    if isinstance(answer, int | float) and not isinstance(answer, bool):
+        answer = str(answer)  # a number written as a JSON number, not a string
+    if answer is not None and not isinstance(answer, str):
+        raise ValueError(f"{where}: 'answer' must be a string or a number, got {io.quote(answer)}")
     if question is None and isinstance(row.get("problem"), str):
         question = row["problem"]  # the graded-dev rows carry the statement as `problem`
     return Response(
-        row["id"], row.get("standard", ""), row["response"], answer, question, row.get("model"),
+        str(row["id"]), row.get("standard", ""), row["response"], answer, question, row.get("model"),
         row.get("correct") if isinstance(row.get("correct"), bool) else None, row,
     )  # fmt: skip
 
@@ -302,14 +307,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--judge-model", default="judge", help="the model name sent to a --judge endpoint")
     parser.add_argument("--judge-batch-size", type=int, default=16, help="prompts per request or batch")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="skip rows that cannot be graded, and count them, instead of stopping at the first")
     args = parser.parse_args(argv)  # fmt: skip
+    skipped: list[str] | None = [] if args.skip_bad_rows else None
     try:
         problems = read_problems(args.problems) if args.problems else None
-        responses = read_responses(args.responses, problems)
+        responses = read_responses(args.responses, problems, skipped)
         judge = _judge(args.judge, args.judge_model, args.judge_batch_size) if args.judge else None
     except (OSError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         return 2
+    if skipped:
+        print(f"skipped {len(skipped)} bad rows of {args.responses}; the first: {one_line(skipped[0])}",
+              file=sys.stderr)
     markers = tuple(args.marker) if args.marker else MARKERS
     rows, tallies = regrade(responses, args.rules, markers, args.by, judge)
     if args.out:
@@ -322,4 +333,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_cli(main)

@@ -304,4 +304,6 @@ def main(args: list[str] | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    from mathcamps.cli import run_cli
+
+    run_cli(main)

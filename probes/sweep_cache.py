@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mathcamps.io import read_jsonl
 from mathcamps.problem import Problem
 from probes.engine import Record
 
@@ -42,20 +43,10 @@ def problem_hash(p: Problem) -> str:
 
 
 def read_results(path: Path) -> dict[str, dict[str, Any]]:
-    """The cached rows of one checkpoint by problem id (later rows win); cuts off a line torn by a kill."""
+    """The cached rows of one checkpoint by problem id (later rows win); a line torn by a kill is cut off."""
     if not path.exists():
         return {}
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-        with open(path, "r+b") as f:
-            f.truncate(len(data))
-    rows = {}
-    for line in data.decode().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            rows[row["id"]] = row
-    return rows
+    return {row["id"]: row for row in read_jsonl(path, repair=True, empty_ok=True)}
 
 
 def read_cache(out: Path, ckpt: Any, problems: list[Problem]) -> dict[str, Record]:

@@ -6,7 +6,10 @@ so they are the same under strategies whose live parameters are sharded but whos
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import torch
@@ -75,16 +78,34 @@ def export_hf(model: torch.nn.Module, state: dict[str, torch.Tensor], out_dir: s
     `merged/`. The tokenizer, with the chat template trained with, goes beside each.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in state.items()}
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # one bar per export would clutter the training log
+    # Written beside `out` under a hidden name, then renamed: a kill or a full disk never leaves a partial export
+    # under the name that sweeps and `from_pretrained` look for.
+    temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
-        _write(model, state, out, tokenizer, merged)
+        _write(model, state, temp, tokenizer, merged)
+        _replace_dir(temp, out)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
     finally:
         if bars:
             hf_logging.enable_progress_bar()
     return out
+
+
+def _replace_dir(new: Path, out: Path) -> None:
+    """Put the folder `new` at `out`, replacing what was there (an export of the same step, rewritten)."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        new.rename(out)
+        shutil.rmtree(old)
+    else:
+        new.rename(out)
 
 
 def _write(model: torch.nn.Module, state: dict[str, torch.Tensor], out: Path,

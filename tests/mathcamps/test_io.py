@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mathcamps.io import ProblemFileError, read_problems, read_reference, write_problems
+from mathcamps.io import RecordFileError, read_problems, read_reference, write_problems
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
 from tests.reference import reference_dir
 
@@ -113,7 +113,7 @@ def test_reads_the_per_standard_dialogue_layout(tmp_path: Path) -> None:
 def test_bad_files_name_the_row_and_the_problem(tmp_path: Path, content: str, suffix: str, message: str) -> None:
     path = tmp_path / f"p{suffix}"
     path.write_text(content)
-    with pytest.raises(ProblemFileError, match=message):
+    with pytest.raises(RecordFileError, match=message):
         read_problems(path)
 
 

@@ -97,7 +97,9 @@ def test_bad_input_gets_a_one_line_error(tiny_model_dir, data_file, tmp_path, ca
 
     followups_only = tmp_path / "followups.jsonl"
     followups_only.write_text("\n".join(line for line in lines if json.loads(line)["followup_to"]) + "\n")
-    assert "no original problems selected" in one_line_error(capsys, [*model, "--data", str(followups_only), *out])
+    # follow-ups without their originals are refused at load, before any model is loaded
+    err = one_line_error(capsys, [*model, "--data", str(followups_only), *out])
+    assert f"{followups_only}:1" in err and "which is not an original problem in this file" in err
     assert "--limit must be >= 1, got 0" in one_line_error(capsys, [*model, "--data", str(data_file), "--limit", "0",
                                                                     *out])
 
