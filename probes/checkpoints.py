@@ -35,7 +35,7 @@ from safetensors import SafetensorError
 # checkpoints and a CLI's --help start at once.
 
 Kind = Literal["hf", "adapter", "lightning"]
-STATE_FILE = "trainer_state.json"
+STATE_FILE = "trainer_state.json"  # as `trainers.export.STATE_FILE` writes it (imported there with torch)
 """An export's step, as HF's Trainer writes it: `{"global_step": N, "num_input_tokens_seen": T}`."""
 WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")

@@ -6,6 +6,7 @@ so they are the same under strategies whose live parameters are sharded but whos
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,9 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import logging as hf_logging
 
+STATE_FILE = "trainer_state.json"
+"""Written beside each export: its step, as HF's Trainer writes it (`{"global_step": N, ...}`), so that sweeps
+read a checkpoint's step from the checkpoint and never from its folder's name."""
 _LORA = re.compile(r"^(?P<stem>.+)\.lora_(?P<ab>[AB])\.(?P<adapter>[^.]+)\.weight$")
 
 
@@ -70,12 +74,14 @@ def merged_state_dict(peft_model: torch.nn.Module, state: dict[str, torch.Tensor
 
 
 def export_hf(model: torch.nn.Module, state: dict[str, torch.Tensor], out_dir: str | Path,
-              tokenizer: PreTrainedTokenizerBase | None, merged: bool = False) -> Path:
+              tokenizer: PreTrainedTokenizerBase | None, merged: bool = False, step: int | None = None,
+              tokens_seen: int | None = None) -> Path:
     """Write `model` with weights `state` as an HF model directory that `from_pretrained` loads.
 
     A peft model writes its adapter (loadable with `AutoPeftModelForCausalLM.from_pretrained`, or
     `AutoModelForCausalLM.from_pretrained` with peft installed) and, if `merged`, the merged model under
-    `merged/`. The tokenizer, with the chat template trained with, goes beside each.
+    `merged/`. The tokenizer, with the chat template trained with, goes beside each, and, when `step` is given,
+    `trainer_state.json` with the step and the tokens seen (`merged/` reads the one of the folder above).
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +93,9 @@ def export_hf(model: torch.nn.Module, state: dict[str, torch.Tensor], out_dir: s
     temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
         _write(model, state, temp, tokenizer, merged)
+        if step is not None:
+            state_text = json.dumps({"global_step": step, "num_input_tokens_seen": tokens_seen})
+            (temp / STATE_FILE).write_text(state_text + "\n")
         _replace_dir(temp, out)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)

@@ -242,7 +242,8 @@ class InstructionTuning(L.LightningModule):
         state = checkpoint.get("state_dict") or self.state_dict()
         state = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
         datamodule = getattr(self.trainer, "datamodule", None)
-        export_hf(self.model, state, out, getattr(datamodule, "tokenizer", None), merged=self.export_merged)
+        export_hf(self.model, state, out, getattr(datamodule, "tokenizer", None), merged=self.export_merged,
+                  step=self.trainer.global_step, tokens_seen=self.tokens_seen)
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.tokens_seen = checkpoint.get("tokens_seen", 0)

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import torch
 
+import trainers.export
 from probes import evaluate
 from probes.backends import GenerationSettings
 from probes.backends.hf import load_hf_backend
 from probes.checkpoints import (
+    STATE_FILE,
     LocalGlob,
     RunCheckpoints,
     UnreadableCheckpoint,
@@ -61,6 +63,11 @@ def test_a_lora_runs_ckpts_adapters_and_merged_exports_resolve_by_their_steps_an
     merged = resolve([], [LocalGlob(f"{lora_run}/hf/step-*/merged")], [])
     assert [(c.kind, c.step, c.name) for c in merged] == [("hf", 2, "step-2-merged"), ("hf", 4, "step-4-merged")]
     assert all(c.tokens and c.tokens > 0 for c in runs)
+    # Each export writes its own step (trainer_state.json), so a renamed export keeps it.
+    assert STATE_FILE == trainers.export.STATE_FILE
+    renamed = lora_run.parent / "renamed-export"
+    shutil.copytree(lora_run / "hf" / "step-2", renamed)
+    assert [c.step for c in resolve([], [LocalGlob(str(renamed))], [])] == [2]
 
     at_4 = logits(runs[1])
     # The adapter export is the same model computed the same way; the merged one folds B @ A into the weights.
