@@ -104,7 +104,8 @@ class MathCampsData(L.LightningDataModule):
         if not listed:
             raise ValueError("data needs a source: set data.sources, data.standards, data.jsonl or data.published")
         for where, source in listed:
-            source.check(where)
+            # The standards shorthand's keys sit in `data` itself: a bad id reads "data.standards: ...".
+            source.check("data" if where == "data.standards" else where)
         weighted = [where for where, s in listed if s.weight is not None]
         if weighted and len(weighted) < len(listed):
             unweighted = [where for where, s in listed if s.weight is None]

@@ -19,7 +19,7 @@ ROW = {"id": "K.OA.A.5-0-0", "standard": "K.OA.A.5", "statement": "What is 4 + 1
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"data": {"per_standard": 0}}, "data.per_standard must be >= 1, got 0"),
-    ({"data": {"standards": ["K.OA.A.55"]}}, "unknown standard 'K.OA.A.55'. Did you mean 'K.OA.A.5'"),
+    ({"data": {"standards": ["K.OA.A.55"]}}, "data.standards: unknown standard 'K.OA.A.55'. Did you mean 'K.OA.A.5'"),
     ({"probe": {"max_new_tokens": 0}}, "MathCampsProbe: max_new_tokens must be >= 1, got 0"),
 ])
 def test_fit_configuration_mistakes_are_one_line(tmp_path, tiny_model_dir, capsys, change, message):
