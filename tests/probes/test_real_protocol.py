@@ -7,23 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 import yaml
-from transformers import Qwen2Config, Qwen2ForCausalLM
 
 import probes.sweep
 from mathcamps.answers.grade import Verdict
-from mathcamps.generate import generate_problems
 from probes import engine, evaluate
 from probes.sweep import parse_config, resolve_checkpoints, run_sweep
 from probes.sweep_cache import read_results
 from tests.reference import reference_dir
+from tests.trainers.families import chatml_qwen2
 from tests.trainers.fitting import tiny_run_config
 from trainers.fit import main
-from trainers.scratch import train_tokenizer
 
-CHATML = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}"
-          "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
 PROBED = ["K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "3.OA.A.3", "4.NBT.B.4"]
 FIELDS = ("id", "prompt", "response", "extracted", "correct", "asked", "turn")
 
@@ -31,20 +26,7 @@ FIELDS = ("id", "prompt", "response", "extracted", "correct", "asked", "turn")
 @pytest.fixture(scope="module")
 def chatml_dir(tmp_path_factory) -> Path:
     """A random-init Qwen2 (a few thousand parameters) whose tokenizer has a ChatML template, like Qwen's."""
-    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(PROBED, 30, seed=0, followups=False)]
-    tokenizer = train_tokenizer(texts, 320)
-    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
-    tokenizer.eos_token = "<|im_end|>"
-    tokenizer.chat_template = CHATML
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-                         tie_word_embeddings=True, initializer_range=0.5)  # large weights: answers differ by prompt
-    torch.manual_seed(0)
-    out = tmp_path_factory.mktemp("chatml") / "chatml-step0"
-    Qwen2ForCausalLM(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return chatml_qwen2(tmp_path_factory.mktemp("chatml") / "chatml-step0", PROBED, max_positions=4096)
 
 
 def _key(row: dict) -> tuple:

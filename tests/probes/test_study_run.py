@@ -6,64 +6,19 @@ same answer)."""
 
 import json
 import re
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import torch
-from transformers import Qwen2Config, Qwen2ForCausalLM
 
-from mathcamps.generate import generate_problems
 from probes.analysis import read_jsonl
 from probes.analyze import main as analyze
 from probes.engine import Record
 from probes.sweep import parse_config, resolve_checkpoints, run_sweep
 from probes.sweep_cache import read_results
-from tests.trainers.fitting import REPO, STANDARDS, fit_command, fit_env, run_fit, tiny_run_config
-from trainers.scratch import train_tokenizer
+from tests.trainers.families import chatml_qwen2
+from tests.trainers.fitting import STANDARDS, kill_after_first_checkpoint, run_fit, tiny_run_config
 
 MAX_STEPS, EVERY = 24, 4
-CHATML = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}"
-          "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
-
-
-def tiny_qwen2(out: Path) -> Path:
-    """A random-init Qwen2 (a few thousand parameters) with a ChatML template, saved as an HF model dir."""
-    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(STANDARDS, 30, seed=0, followups=False)]
-    tokenizer = train_tokenizer(texts, 320)
-    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
-    tokenizer.eos_token = "<|im_end|>"
-    tokenizer.chat_template = CHATML
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=1024,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-                         tie_word_embeddings=True, initializer_range=0.5)  # large weights: answers differ by prompt
-    torch.manual_seed(0)
-    Qwen2ForCausalLM(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
-
-
-def fit_and_kill_after_a_checkpoint(config: Path, run_root: Path) -> int:
-    """Start the fit, SIGKILL it once `last.ckpt` is written, and return the step that checkpoint holds."""
-    process = subprocess.Popen(fit_command(config), cwd=REPO, env=fit_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    last = run_root / "version_0" / "checkpoints" / "last.ckpt"
-    deadline = time.monotonic() + 240
-    while not last.exists():
-        assert process.poll() is None, f"the fit ended before its first checkpoint: {process.stderr.read()[-3000:]}"
-        assert time.monotonic() < deadline, "no checkpoint within 240 s"
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
-    step = torch.load(last, map_location="cpu", weights_only=False)["global_step"]
-    assert step < MAX_STEPS, "the fit finished before it was killed: nothing was resumed"
-    return step
-
-
 def probe_records(run_root: Path) -> dict[int, dict[str, Record]]:
     """The probe callback's records by step and problem id, over every version (a later version wins a step)."""
     by_step: dict[int, dict[str, Record]] = {}
@@ -90,7 +45,7 @@ def drawn_per_source(log: str) -> list[int]:
 
 
 def test_a_killed_and_resumed_lora_run_sweeps_and_analyses_as_one_run(tmp_path):
-    model = tiny_qwen2(tmp_path / "qwen2")
+    model = chatml_qwen2(tmp_path / "qwen2", STANDARDS)
     sources = [{"dataset": "json", "data_files": [str(gsm8k_file(tmp_path / "gsm8k.jsonl", 30))], "format": "gsm8k",
                 "weight": 1.0},
                {"standards": STANDARDS, "per_standard": 40, "weight": 3.0}]
@@ -99,7 +54,8 @@ def test_a_killed_and_resumed_lora_run_sweeps_and_analyses_as_one_run(tmp_path):
                              data={"padding_free": False, "standards": None, "sources": sources,
                                    "cache_dir": str(tmp_path / "cache")})
     root = tmp_path / "run"
-    killed_at = fit_and_kill_after_a_checkpoint(config, root)
+    killed_at = kill_after_first_checkpoint(config, root)
+    assert killed_at < MAX_STEPS, "the fit finished before it was killed: nothing was resumed"
     resumed = run_fit(config, "--ckpt_path", "last")
     assert list((root / "version_1" / "checkpoints").glob(f"*-step={MAX_STEPS}.ckpt")), "the resume did not finish"
     # Both sources feed every epoch in the ratio of their weights (1 : 3), to within one example's rounding.

@@ -90,3 +90,29 @@ def save_family_model(family: Family, out: Path, texts: list[str], seed: int = 0
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def chatml_qwen2(out: Path, standards: list[str], max_positions: int = 1024) -> Path:
+    """A random-init Qwen2 (a few thousand parameters) whose tokenizer has a ChatML template, like Qwen's.
+
+    Its weights are large (initializer_range 0.5), so its answers differ from prompt to prompt: tests that
+    compare records between the probe, `probes.evaluate` and `probes.sweep` then compare something.
+    """
+    from transformers import Qwen2ForCausalLM
+
+    from mathcamps.generate import generate_problems
+
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(standards, 30, seed=0, followups=False)]
+    tokenizer = train_tokenizer(texts, 320)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.eos_token = "<|im_end|>"
+    tokenizer.chat_template = CHATML
+    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=max_positions,
+                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+                         tie_word_embeddings=True, initializer_range=0.5)
+    torch.manual_seed(0)
+    Qwen2ForCausalLM(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+

@@ -63,3 +63,26 @@ def logged(run_root: Path, key: str, version: int | None = None) -> dict[int, fl
     run_dir = versions[-1] if version is None else run_root / f"version_{version}"
     with open(run_dir / "metrics.csv") as f:
         return {int(r["step"]): float(r[key]) for r in csv.DictReader(f) if r.get(key)}
+
+
+def kill_after_first_checkpoint(config: Path, run_root: Path) -> int:
+    """Start `python -m trainers.fit`, SIGKILL it once `last.ckpt` is written, and return that checkpoint's step."""
+    import signal
+    import time
+
+    import torch
+
+    process = subprocess.Popen(fit_command(config), cwd=REPO, env=fit_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    last = run_root / "version_0" / "checkpoints" / "last.ckpt"
+    deadline = time.monotonic() + 240
+    while not last.exists():
+        assert process.poll() is None, f"the fit ended before its first checkpoint: {process.stderr.read()[-3000:]}"
+        assert time.monotonic() < deadline, "no checkpoint within 240 s"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    return torch.load(last, map_location="cpu", weights_only=False)["global_step"]  # the file is written atomically
+

@@ -2,36 +2,13 @@
 `--ckpt_path last`, and its loss curve matches an uninterrupted run's (optimizer, scheduler, data position
 and RNG state all restored)."""
 
-import signal
-import subprocess
-import time
 
 import pytest
-import torch
 
-from tests.trainers.fitting import REPO, fit_command, fit_env, logged, run_fit, tiny_run_config
+from tests.trainers.fitting import kill_after_first_checkpoint, logged, run_fit, tiny_run_config
 from trainers.fit import main
 
 MAX_STEPS, EVERY = 30, 5
-
-
-def kill_after_first_checkpoint(config, run_root) -> int:
-    """Start the CLI, SIGKILL it once a `last.ckpt` is written, and return the step that checkpoint holds."""
-    process = subprocess.Popen(fit_command(config), cwd=REPO, env=fit_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    last = run_root / "version_0" / "checkpoints" / "last.ckpt"
-    deadline = time.monotonic() + 240
-    while not last.exists():
-        assert process.poll() is None, f"the run ended before its first checkpoint: {process.stderr.read()[-3000:]}"
-        assert time.monotonic() < deadline, "no checkpoint within 240 s"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
-    step = torch.load(last, map_location="cpu", weights_only=False)["global_step"]  # the file is written atomically
-    assert step < MAX_STEPS, "the run finished before it was killed, so nothing was resumed"
-    return step
 
 
 def check_resume_matches(tmp_path, tiny_model_dir, model: dict, data: dict | None = None) -> None:
@@ -40,6 +17,7 @@ def check_resume_matches(tmp_path, tiny_model_dir, model: dict, data: dict | Non
     broken = tiny_run_config(tmp_path, tiny_model_dir, name="broken", **kwargs)
     main(["--config", str(whole)])  # in this process: the reference needs no kill, and saves a start-up
     resumed_from = kill_after_first_checkpoint(broken, tmp_path / "broken")
+    assert resumed_from < MAX_STEPS, "the run finished before it was killed, so nothing was resumed"
     run_fit(broken, "--ckpt_path", "last")
 
     expected = logged(tmp_path / "whole", "train/loss")
