@@ -86,15 +86,16 @@ def problem_group(
     text = render(std, structure, problem_rng(f"{std.id}/text", seed, index), style)
     theme = f"\ntheme: {text.theme}" if text.theme else ""
     original_id = f"{std.id}-{seed}-{index}-0"
+    solved = answer(std, structure)
     group = [
         Problem(
             id=original_id,
             standard=std.id,
             statement=text.text,
-            answer=str(answer(std, structure)),
+            answer=str(solved),
             type=ORIGINAL,
             structure=structure.text() + theme,
-            solution=solve_steps(std, structure) if solutions else None,
+            solution=solve_steps(std, structure, solved) if solutions else None,
             seed=seed,
         )
     ]
@@ -121,15 +122,16 @@ def _followup(
     style: Style,
 ) -> Problem:
     statement = render_followup(std, original, fu, kind, problem_rng(f"{std.id}/{kind}/text", seed, index), style)
+    solved = answer(std, fu)
     return Problem(
         id=f"{std.id}-{seed}-{index}-{_KIND_INDEX[kind]}",
         standard=std.id,
         statement=statement,
-        answer=str(answer(std, fu)),
+        answer=str(solved),
         type=_KIND_TYPE[kind],
         followup_to=original_id,
         structure=fu.text() + theme,
-        solution=solve_steps(std, fu) if solutions else None,
+        solution=solve_steps(std, fu, solved) if solutions else None,
         seed=seed,
     )
 

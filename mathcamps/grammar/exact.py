@@ -30,6 +30,7 @@ from mathcamps.grammar.tree import (
     Num,
     Op,
     Structure,
+    UndefinedName,
     Value,
     Var,
     apply,
@@ -77,6 +78,8 @@ def _asked_value(e: Expr, structure: Structure, known: dict[str, Value]) -> Valu
 
 def uses_decimal(structure: Structure) -> bool:
     """Whether a decimal literal takes part in computing the question (transitively, through definitions)."""
+    if not any(n.is_decimal for n in structure.all_literals()):
+        return False
     defs = {s.target: s.expr for s in structure.statements if isinstance(s.target, str)}
     equations = [s for s in structure.statements if isinstance(s.target, Num)]
     if any(s.target.is_decimal for s in equations):  # type: ignore[union-attr]
@@ -168,6 +171,17 @@ class _Evaluator:
 
 def values(structure: Structure) -> dict[str, Value]:
     """The value of every variable, defined or solved for, in order of appearance."""
+    if all(isinstance(s.target, str) for s in structure.statements):
+        # The common case, and the generator's hot path: a chain of definitions, for the tree's evaluator alone.
+        env: dict[str, Value] = {}
+        try:
+            for s in structure.statements:
+                if s.target in env:
+                    raise EvalError(f"variable {s.target!r} is defined twice")
+                env[s.target] = evaluate(s.expr, env)  # type: ignore[index]
+            return env
+        except UndefinedName:  # a name used before its definition: an equation in that unknown
+            pass
     ev = _Evaluator()
     constraints: list[_Affine] = []
     try:

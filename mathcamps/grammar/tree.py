@@ -92,6 +92,13 @@ class Structure:
             lines.append(self.context)
         return "\n".join(lines)
 
+    def all_literals(self) -> list[Num]:
+        """Every literal: the equations' constants, then each statement's, then the question's."""
+        found = [s.target for s in self.statements if isinstance(s.target, Num)]
+        for e in [s.expr for s in self.statements] + list(self.asked):
+            found += literals(e)
+        return found
+
     @property
     def names(self) -> list[str]:
         """Every variable name used, in order of first appearance."""
@@ -174,6 +181,10 @@ class EvalError(ValueError):
     """An expression has no exact value: division by zero, a fractional remainder or exponent, an unknown name."""
 
 
+class UndefinedName(EvalError):
+    """A name used before any statement defines it (an unknown, when the structure has equations)."""
+
+
 def apply(op: str, a: Value, b: Value) -> Value:
     """One exact operation; a whole result comes back as `int`."""
     if op == "+":
@@ -215,7 +226,7 @@ def evaluate(e: Expr, env: dict[str, Value], seen: list[tuple[Op, Value]] | None
         try:
             return env[e.name]
         except KeyError:
-            raise EvalError(f"variable {e.name!r} is used before it is defined") from None
+            raise UndefinedName(f"variable {e.name!r} is used before it is defined") from None
     if isinstance(e, Op):
         r = apply(e.op, evaluate(e.lhs, env, seen), evaluate(e.rhs, env, seen))
         if seen is not None:

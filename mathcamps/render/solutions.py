@@ -17,15 +17,18 @@ from __future__ import annotations
 from fractions import Fraction
 from math import isqrt
 
-from mathcamps.answers.types import Mapping, Number
+from mathcamps.answers.types import Answer, Mapping, Number
 from mathcamps.grammar.exact import answer, solve_equations
-from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Value, Var, decimal_text, evaluate, literals
+from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Value, Var, decimal_text, evaluate
 from mathcamps.standards import Standard
 
 
-def answer_line_text(std: Standard, structure: Structure) -> str:
-    """The answer as a solution writes it: like the published answer, but decimals without float padding."""
-    a = answer(std, structure)
+def answer_line_text(std: Standard, structure: Structure, solved: Answer | None = None) -> str:
+    """The answer as a solution writes it: like the published answer, but decimals without float padding.
+
+    `solved` is the structure's answer when the caller has it already (the generator does): not solved twice.
+    """
+    a = answer(std, structure) if solved is None else solved
     if isinstance(a, Mapping):
         return ", ".join(f"{k} = {_fmt(_norm(v.value), std)}" for k, v in a.values)
     if isinstance(a, Number):
@@ -33,8 +36,9 @@ def answer_line_text(std: Standard, structure: Structure) -> str:
     return str(a)
 
 
-def solve_steps(std: Standard, structure: Structure) -> str:
-    """A worked solution of `structure`, one step per line, ending with `### Answer: ...`."""
+def solve_steps(std: Standard, structure: Structure, solved: Answer | None = None) -> str:
+    """A worked solution of `structure`, one step per line, ending with `### Answer: ...` (`solved`: its answer)."""
+    solved = answer(std, structure) if solved is None else solved
     decimals = _has_decimals(structure)
     lines: list[str] = []
     if std.answer_kind == "compare":
@@ -44,7 +48,7 @@ def solve_steps(std: Standard, structure: Structure) -> str:
         if isinstance(c.lhs, Op):
             left, right = _fmt(a, std, False, True), _fmt(b, std, False, True)
             lines.append(f"{_show(c.lhs, {})} = {left} and {_show(c.rhs, {})} = {right}.")
-        rel = str(answer(std, structure))
+        rel = str(solved)
         word = {"<": "less than", ">": "greater than", "=": "equal to"}[rel]
         lines.append(f"{_show(c.lhs, {})} is {word} {_show(c.rhs, {})}, so the blank is {rel}.")
     elif std.answer_kind == "factor-pairs":
@@ -72,7 +76,7 @@ def solve_steps(std: Standard, structure: Structure) -> str:
             lines.append(
                 f"{_show(asked, {})} = {_show(asked, env, decimals)} = {_fmt(evaluate(asked, env), std, decimals)}"
             )
-    lines.append(f"### Answer: {answer_line_text(std, structure)}")
+    lines.append(f"### Answer: {answer_line_text(std, structure, solved)}")
     return "\n".join(lines)
 
 
@@ -142,9 +146,7 @@ def _norm(v: Value) -> Value:
 
 def _has_decimals(s: Structure) -> bool:
     """Whether any literal is a decimal (the solution then writes terminating values as decimals)."""
-    targets = [st.target for st in s.statements if isinstance(st.target, Num)]
-    exprs = [st.expr for st in s.statements] + list(s.asked)
-    return any(n.is_decimal for n in targets + [n for e in exprs for n in literals(e)])
+    return any(n.is_decimal for n in s.all_literals())
 
 
 def _fmt(v: Value, std: Standard | None, decimals: bool = False, exact: bool = False) -> str:
