@@ -26,7 +26,7 @@ from mathcamps.grammar.tree import Structure
 from mathcamps.io import write_problems
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
 from mathcamps.render.solutions import solve_steps
-from mathcamps.render.templates import Style, render, render_followup
+from mathcamps.render.templates import Rendering, Style, render, render_followup
 from mathcamps.standards import FollowupKind, Standard, UnknownStandardError, resolve_standards
 
 _KIND_INDEX: dict[FollowupKind, int] = {"incremental": 1, "counterfactual": 2}
@@ -103,7 +103,7 @@ def problem_group(
         fu = derive(std, structure, kind, followup_rng(std.id, seed, index, kind))
         if fu is None:
             continue
-        group.append(_followup(std, seed, index, kind, structure, fu, theme, original_id, solutions, style))
+        group.append(_followup(std, seed, index, kind, text, fu, theme, original_id, solutions, style))
     return group
 
 
@@ -112,7 +112,7 @@ def _followup(
     seed: int,
     index: int,
     kind: FollowupKind,
-    original: Structure,
+    original: Rendering,
     fu: Structure,
     theme: str,
     original_id: str,
@@ -206,8 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output file, .jsonl or .json")
     parser.add_argument("--no-followups", action="store_true", help="originals only")
     parser.add_argument("--no-solutions", action="store_true", help="leave out worked solutions")
-    parser.add_argument("--style", choices=["story", "exercise"], default="story",
-                        help="word problems where a standard has them (default), or bare arithmetic exercises")
+    parser.add_argument(
+        "--style",
+        choices=["story", "exercise"],
+        default="story",
+        help="word problems where a standard has them (default), or bare arithmetic exercises",
+    )
     args = parser.parse_args(argv)
     if args.per_standard < 1:
         parser.error(f"--per-standard must be >= 1, got {args.per_standard}")

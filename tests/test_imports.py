@@ -20,7 +20,6 @@ LONG_MODULES = {
     "mathcamps/standards.py": "a data table: the catalogue of standards",
     "mathcamps/grammar/solver.py": "issue 13: to shrink to what published structures need beyond the tree",
     "mathcamps/grammar/check.py": "issue 13: loses its own solver once there is one solver path",
-    "mathcamps/render/templates.py": "five lines over; to split with the rendering issue",
     "probes/analysis.py": "ten lines over after the one paired comparison; to split with the analysis figures (#17)",
     "probes/sweep.py": "checkpoint loading still inside; it moves out with the training-data issue (#17)",
 }
