@@ -199,11 +199,13 @@ def _summary(tallies: dict[str, _Tally]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from mathcamps.export import FORMATS, save_dataset, write_lm_eval_task
+
     parser = argparse.ArgumentParser(prog="python -m mathcamps.generate", description=__doc__.split("\n")[0])
     parser.add_argument("--standards", default="all", help="'all' or comma-separated standard ids")
     parser.add_argument("--per-standard", type=int, default=100, help="original problems per standard")
     parser.add_argument("--seed", type=int, default=0, help="the generation seed")
-    parser.add_argument("--out", type=Path, required=True, help="output file, .jsonl or .json")
+    parser.add_argument("--out", type=Path, required=True, help="output: a .jsonl or .json file, or a folder")
     parser.add_argument("--no-followups", action="store_true", help="originals only")
     parser.add_argument("--no-solutions", action="store_true", help="leave out worked solutions")
     parser.add_argument(
@@ -212,21 +214,64 @@ def main(argv: list[str] | None = None) -> int:
         default="story",
         help="word problems where a standard has them (default), or bare arithmetic exercises",
     )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="jsonl",
+        help="a JSONL/JSON file (default), an HF datasets folder (save_to_disk, ready for push_to_hub), or an "
+        "lm-evaluation-harness task folder (task YAML and data; lm_eval --include_path OUT)",
+    )
+    parser.add_argument(
+        "--render",
+        choices=["templates", "llm"],
+        default="templates",
+        help="write the statements with the templates (default), or with a chat LLM, keeping only problems whose "
+        "text back-translates to the same answer (rejected groups are replaced from the same stream)",
+    )
+    parser.add_argument(
+        "--llm",
+        help="for --render llm: an OpenAI-compatible URL (http://host:8000/v1), or an HF model id or folder "
+        "(run by the project's generation engine, or vLLM when installed)",
+    )
+    parser.add_argument("--llm-model", default="default", help="the model name sent to an --llm endpoint")
     args = parser.parse_args(argv)
     if args.per_standard < 1:
         parser.error(f"--per-standard must be >= 1, got {args.per_standard}")
+    if args.render == "llm" and not args.llm:
+        parser.error("--render llm needs --llm (an OpenAI-compatible URL, or an HF model id or folder)")
     try:
         stds = resolve_standards(args.standards)
     except (UnknownStandardError, ValueError) as e:
         parser.error(str(e))
     tallies: dict[str, _Tally] = {}
-    problems = list(
-        _generate_with_progress(
-            stds, args.per_standard, args.seed, not args.no_followups, not args.no_solutions, args.style, tallies
+    followups, solutions = not args.no_followups, not args.no_solutions
+    if args.render == "llm":
+        from mathcamps.render.llm import LLMRenderer, format_reports, open_chat_backend, render_set
+
+        try:
+            backend = open_chat_backend(args.llm, args.llm_model)
+        except ValueError as e:
+            parser.error(str(e))
+
+        def make_group(std: Standard, i: int) -> list[Problem]:
+            return problem_group(std, args.seed, i, followups, solutions, args.style)
+
+        problems, reports = render_set(stds, args.per_standard, make_group, LLMRenderer(backend))
+        print(format_reports(reports))
+    else:
+        problems = list(
+            _generate_with_progress(stds, args.per_standard, args.seed, followups, solutions, args.style, tallies)
         )
-    )
-    n = write_problems(problems, args.out)
-    print(_summary(tallies))
+    if args.format == "jsonl":
+        n = write_problems(problems, args.out)
+    elif args.format == "datasets":
+        save_dataset(problems, args.out)
+        n = len(problems)
+    else:
+        write_lm_eval_task(problems, args.out)
+        n = len(problems)
+    if tallies:
+        print(_summary(tallies))
     print(f"wrote {n} problems to {args.out}")
     return 0
 

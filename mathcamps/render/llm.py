@@ -1,8 +1,10 @@
 """Rendering structures as word problems with a chat LLM, kept only when the text back-translates to the same answer.
 
-The LLM renderer of issue 3 (b), beside the offline template renderer. It talks to any `ChatBackend` (messages in,
-text out): `OpenAIChatBackend` speaks the OpenAI-compatible `/chat/completions` protocol with the standard library
-only; a local Hugging Face model can satisfy the protocol from `probes` (mathcamps never imports torch).
+The LLM renderer, beside the offline template renderer. It talks to any `ChatBackend` (conversations in, replies
+out): `OpenAIChatBackend` speaks the OpenAI-compatible `/chat/completions` protocol through `httpx`, several
+requests at a time; a local Hugging Face model (or vLLM) answers through the project's own generation engine in
+`probes.chat`, found by `open_chat_backend` through the `mathcamps.chat_backends` entry point, so mathcamps never
+imports torch or probes.
 
 Cycle consistency: a second, independent conversation translates the statement back into a structure, which is
 parsed and solved; the problem is kept only if that answer equals the structure's own. As in the published release,
@@ -11,30 +13,35 @@ standards may be exempted (their back-translations rarely parse, yet their text 
 Follow-ups are rendered as the next turn after the original's statement, each in its own continuation of the
 original's conversation (the published code let them alias one running dialogue; that is not reproduced).
 
+`render_set` renders a whole generated set, `per_standard` originals per standard: a group whose original fails the
+check is replaced by the next group of its standard's own deterministic stream (index `per_standard`, then the
+next), and the acceptance rate is reported per standard.
+
 Usage::
 
-    backend = OpenAIChatBackend("http://127.0.0.1:8000/v1", model="my-model")
-    renderer = LLMRenderer(backend)
-    kept, report = renderer.render_groups([(original, [followup, ...]), ...])
-    print(report.acceptance_rate)
+    backend = open_chat_backend("http://127.0.0.1:8000/v1", model="my-model")   # or an HF id or folder
+    problems, reports = render_set(standards, 100, make_group, backend)
+    print(format_reports(reports))
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Literal, Protocol, TypedDict
 
+import httpx
+
 from mathcamps.grammar.lang import format_structure, parse
-from mathcamps.grammar.solver import Answer, FinalAnswer, MappingAnswer, SolveError, decimal_text, solve
-from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
+from mathcamps.grammar.solver import FinalAnswer
+from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
+from mathcamps.render.cycle import CycleReport, cycle_verdict, extract_structure, format_reports, same_answer
+from mathcamps.standards import Standard
 
 
 class ChatMessage(TypedDict):
@@ -43,9 +50,9 @@ class ChatMessage(TypedDict):
 
 
 class ChatBackend(Protocol):
-    """Anything that answers a chat: a list of messages in, the assistant's reply out."""
+    """Anything that answers chats: conversations in, the assistant's replies out, in order."""
 
-    def chat(self, messages: Sequence[ChatMessage]) -> str: ...
+    def chat_many(self, conversations: Sequence[Sequence[ChatMessage]]) -> list[str]: ...
 
 
 class LLMBackendError(RuntimeError):
@@ -53,7 +60,8 @@ class LLMBackendError(RuntimeError):
 
 
 class OpenAIChatBackend:
-    """A client of an OpenAI-compatible `POST {base_url}/chat/completions` endpoint (vLLM, llama.cpp, TGI, ...)."""
+    """A client of an OpenAI-compatible `POST {base_url}/chat/completions` endpoint (vLLM, llama.cpp, TGI, ...),
+    through `httpx`; `chat_many` sends up to `concurrency` requests at once."""
 
     def __init__(
         self,
@@ -67,6 +75,7 @@ class OpenAIChatBackend:
         timeout_s: float = 60.0,
         retries: int = 2,
         backoff_s: float = 1.0,
+        concurrency: int = 8,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
@@ -74,10 +83,14 @@ class OpenAIChatBackend:
             raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
         if retries < 0:
             raise ValueError(f"retries must be >= 0, got {retries}")
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.api_key = model, api_key
         self.temperature, self.max_tokens, self.seed = temperature, max_tokens, seed
-        self.timeout_s, self.retries, self.backoff_s = timeout_s, retries, backoff_s
+        self.timeout_s, self.retries, self.backoff_s, self.concurrency = timeout_s, retries, backoff_s, concurrency
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(timeout=timeout_s, headers=headers)
 
     def chat(self, messages: Sequence[ChatMessage]) -> str:
         body: dict = {
@@ -88,30 +101,47 @@ class OpenAIChatBackend:
         }
         if self.seed is not None:
             body["seed"] = self.seed
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.url, json.dumps(body).encode(), headers, method="POST")
         for attempt in range(self.retries + 1):
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    payload = json.loads(response.read())
-                break
-            except urllib.error.HTTPError as err:
-                # Rate limits and server errors are worth retrying; a 4xx is our request's fault.
-                if err.code not in (429, 500, 502, 503, 504) or attempt == self.retries:
-                    detail = err.read()[:300].decode(errors="replace")
-                    raise LLMBackendError(f"{self.url}: HTTP {err.code}: {detail}") from err
-            except (urllib.error.URLError, TimeoutError) as err:
+                response = self.client.post(self.url, json=body)
+            except httpx.TransportError as err:
                 if attempt == self.retries:
-                    raise LLMBackendError(f"{self.url}: {getattr(err, 'reason', err)}") from err
-            except json.JSONDecodeError as err:
-                raise LLMBackendError(f"{self.url}: the reply is not JSON ({err})") from err
+                    raise LLMBackendError(f"{self.url}: {err!r}") from err
+            else:
+                # Rate limits and server errors are worth retrying; a 4xx is our request's fault.
+                if response.status_code < 400:
+                    break
+                if response.status_code not in (429, 500, 502, 503, 504) or attempt == self.retries:
+                    raise LLMBackendError(f"{self.url}: HTTP {response.status_code}: {response.text[:300]}")
             time.sleep(self.backoff_s * 2**attempt)
+        try:
+            payload = response.json()
+        except json.JSONDecodeError as err:
+            raise LLMBackendError(f"{self.url}: the reply is not JSON ({err})") from err
         try:
             return payload["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError) as err:
             raise LLMBackendError(f"{self.url}: no choices[0].message.content in {str(payload)[:300]}") from err
+
+    def chat_many(self, conversations: Sequence[Sequence[ChatMessage]]) -> list[str]:
+        if self.concurrency == 1 or len(conversations) < 2:
+            return [self.chat(c) for c in conversations]
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            return list(pool.map(self.chat, conversations))
+
+
+def open_chat_backend(spec: str, model: str = "default", **options: object) -> ChatBackend:
+    """The backend `spec` names: an OpenAI-compatible URL, else an HF model id or folder, loaded by the backend
+    the `probes` package registers under the `mathcamps.chat_backends` entry point (`pip install -e .`)."""
+    if spec.startswith(("http://", "https://")):
+        return OpenAIChatBackend(spec, model, **options)  # type: ignore[arg-type]
+    found = {ep.name: ep for ep in entry_points(group="mathcamps.chat_backends")}
+    if "hf" not in found:
+        raise ValueError(
+            f"--llm {spec!r} is not a URL, and no local-model backend is registered: install the project "
+            "(pip install -e .) so that probes.chat provides one"
+        )
+    return found["hf"].load()(spec, **options)
 
 
 # ---------------------------------------------------------------- prompts (our own wording)
@@ -149,71 +179,6 @@ class Example:
     statement: str
 
 
-@dataclass
-class CycleReport:
-    """How many rendered problems survived the cycle-consistency check, by problem type."""
-
-    attempted: dict[str, int] = field(default_factory=dict)
-    accepted: dict[str, int] = field(default_factory=dict)
-    exempt: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)  # why problems were dropped, e.g. "unparsable"
-
-    def count(self, kind: str, accepted: bool, reason: str | None = None) -> None:
-        self.attempted[kind] = self.attempted.get(kind, 0) + 1
-        self.accepted[kind] = self.accepted.get(kind, 0) + accepted
-        if reason:
-            self.reasons[reason] = self.reasons.get(reason, 0) + 1
-
-    @property
-    def acceptance_rate(self) -> float:
-        """Accepted / attempted over all problem types (1.0 when nothing was attempted)."""
-        total = sum(self.attempted.values())
-        return sum(self.accepted.values()) / total if total else 1.0
-
-
-_STRUCTURE_LINE = re.compile(r"^\s*(\[\[.*\]\])")
-
-
-def extract_structure(reply: str) -> str | None:
-    """The structure lines (`[[...]]`) of an LLM reply, dropping prose, code fences and stray characters after a
-    line's last `]]` (`[[question n = ['y']]]=`); None if there are none."""
-    lines = [m.group(1) for line in reply.splitlines() if (m := _STRUCTURE_LINE.match(line))]
-    return "\n".join(lines) or None
-
-
-def same_answer(a: Answer, b: Answer) -> bool:
-    """Whether two answers agree: equal values (an integer equals the same decimal); systems by sorted values,
-    since a back-translation may name the unknowns differently."""
-    if isinstance(a, MappingAnswer) and isinstance(b, MappingAnswer):
-        if [k for k, _ in a.items] == [k for k, _ in b.items]:
-            return all(_value(x) == _value(y) for (_, x), (_, y) in zip(a.items, b.items, strict=True))
-        return sorted(_value(v) for _, v in a.items) == sorted(_value(v) for _, v in b.items)
-    if a.kind in ("integer", "rational", "decimal") and b.kind in ("integer", "rational", "decimal"):
-        if "decimal" in (a.kind, b.kind):  # decimals agree to the precision they are published at (15 digits)
-            return decimal_text(_value(a)) == decimal_text(_value(b))
-        return _value(a) == _value(b)
-    return a == b
-
-
-def cycle_verdict(structure: str, back: str | None, final_answer: FinalAnswer | None = None) -> str | None:
-    """None if the back-translated structure `back` solves to the answer of `structure`, else why not:
-    "no structure", "unparsable", "unsolvable" or "different answer"."""
-    if back is None:
-        return "no structure"
-    try:
-        theirs = solve(parse(back), final_answer).answer
-    except SolveError:
-        return "unsolvable"
-    except ValueError:
-        return "unparsable"
-    ours = solve(structure, final_answer).answer
-    return None if same_answer(ours, theirs) else "different answer"
-
-
-def _value(answer: Answer) -> Fraction:
-    return Fraction(answer.value)  # type: ignore[union-attr]
-
-
 class LLMRenderer:
     """Writes statements for structures with a chat LLM and checks them by back-translation."""
 
@@ -244,21 +209,25 @@ class LLMRenderer:
 
     def render(self, original: Problem) -> str:
         """The statement of an original problem."""
-        return self.backend.chat(self._render_messages(_structure_of(original))).strip()
+        return self.backend.chat_many([self._render_messages(_structure_of(original))])[0].strip()
 
-    def render_followup(self, original: Problem, statement: str, followup: Problem) -> str:
-        """The statement of a follow-up, as the next turn after the original's statement."""
+    def _followup_messages(self, original: Problem, statement: str, followup: Problem) -> list[ChatMessage]:
+        if followup.type not in (INCREMENTAL, COUNTERFACTUAL):
+            raise ValueError(f"{followup.id}: a follow-up's type must be incremental or counterfactual")
         template = FOLLOWUP_INCREMENTAL if followup.type == INCREMENTAL else FOLLOWUP_COUNTERFACTUAL
         messages = self._render_messages(_structure_of(original))
-        messages += [
+        return messages + [
             {"role": "assistant", "content": statement},
             {"role": "user", "content": template.format(structure=_structure_of(followup))},
         ]
-        return self.backend.chat(messages).strip()
+
+    def render_followup(self, original: Problem, statement: str, followup: Problem) -> str:
+        """The statement of a follow-up, as the next turn after the original's statement."""
+        return self.backend.chat_many([self._followup_messages(original, statement, followup)])[0].strip()
 
     def back_translate(self, statement: str, history: tuple[str, str] | None = None) -> str | None:
         """The structure an independent conversation reads from `statement` (None if the reply has none)."""
-        return extract_structure(self.backend.chat(self._back_messages(statement, history)))
+        return extract_structure(self.backend.chat_many([self._back_messages(statement, history)])[0])
 
     def _verdict(self, problem: Problem, back: str | None, final_answer: FinalAnswer | None) -> str | None:
         return cycle_verdict(_structure_of(problem), back, final_answer)
@@ -271,44 +240,96 @@ class LLMRenderer:
         report: CycleReport | None = None,
     ) -> list[Problem]:
         """The group's problems with statements, keeping those that pass the check (none if the original fails)."""
-        report = report if report is not None else CycleReport()
-        exempt = not self.check or final_answer in self.exempt
-        statement = self.render(original)
-        back = None
-        if exempt:
-            report.exempt += 1 + len(followups)
-        else:
-            back = self.back_translate(statement)
-            reason = self._verdict(original, back, final_answer)
-            report.count(original.type, reason is None, reason)
-            if reason is not None:
-                return []
-        kept = [dataclasses.replace(original, statement=statement)]
-        for followup in followups:
-            if followup.type not in (INCREMENTAL, COUNTERFACTUAL):
-                raise ValueError(f"{followup.id}: a follow-up's type must be incremental or counterfactual")
-            text = self.render_followup(original, statement, followup)
-            if not exempt:
-                history = (statement, back or "")
-                reason = self._verdict(followup, self.back_translate(text, history), final_answer)
-                report.count(followup.type, reason is None, reason)
-                if reason is not None:
-                    continue
-            kept.append(dataclasses.replace(followup, statement=text))
+        kept, _ = self.render_groups([(original, followups)], final_answer, report)
         return kept
 
     def render_groups(
-        self, groups: Sequence[tuple[Problem, Sequence[Problem]]], final_answer: FinalAnswer | None = None
+        self,
+        groups: Sequence[tuple[Problem, Sequence[Problem]]],
+        final_answer: FinalAnswer | None = None,
+        report: CycleReport | None = None,
     ) -> tuple[list[Problem], CycleReport]:
-        """Render many groups of one standard; returns the kept problems and the acceptance report."""
-        report = CycleReport()
-        kept = [
-            p for original, followups in groups for p in self.render_group(original, followups, final_answer, report)
-        ]
+        """Render many groups of one standard, each stage as one batch of chats; returns the kept problems (in
+        order) and the acceptance report. A failed original drops its group, a failed follow-up only itself."""
+        report = report if report is not None else CycleReport()
+        chat = self.backend.chat_many
+        exempt = not self.check or final_answer in self.exempt
+        statements = [t.strip() for t in chat([self._render_messages(_structure_of(o)) for o, _ in groups])]
+        backs: list[str | None] = [None] * len(groups)
+        passed = list(range(len(groups)))
+        if exempt:
+            report.exempt += sum(1 + len(f) for _, f in groups)
+        else:
+            replies = chat([self._back_messages(s) for s in statements])
+            backs = [extract_structure(r) for r in replies]
+            passed = []
+            for i, ((original, _), back) in enumerate(zip(groups, backs)):
+                reason = self._verdict(original, back, final_answer)
+                report.count(original.type, reason is None, reason)
+                if reason is None:
+                    passed.append(i)
+        asks = [(i, f) for i in passed for f in groups[i][1]]
+        texts = [t.strip() for t in chat([self._followup_messages(groups[i][0], statements[i], f) for i, f in asks])]
+        ok = [True] * len(asks)
+        if not exempt and asks:
+            histories = [(statements[i], backs[i] or "") for i, _ in asks]
+            replies = chat([self._back_messages(t, h) for t, h in zip(texts, histories)])
+            for k, ((_, f), reply) in enumerate(zip(asks, replies)):
+                reason = self._verdict(f, extract_structure(reply), final_answer)
+                report.count(f.type, reason is None, reason)
+                ok[k] = reason is None
+        kept = []
+        for i in passed:
+            kept.append(dataclasses.replace(groups[i][0], statement=statements[i]))
+            kept += [dataclasses.replace(f, statement=t) for (j, f), t, good in zip(asks, texts, ok) if j == i and good]
         return kept, report
+
+
+FINAL_ANSWERS: dict[str, FinalAnswer] = {
+    "compare": "Compare", "factor-pairs": "Factor Pairs", "system": "System of Equations",
+}  # fmt: skip
+
+
+def render_set(
+    standards: Sequence[Standard],
+    per_standard: int,
+    make_group: Callable[[Standard, int], list[Problem]],
+    renderer: LLMRenderer,
+    spare: int | None = None,
+) -> tuple[list[Problem], dict[str, CycleReport]]:
+    """`per_standard` originals of each standard rendered by `renderer`, each with the follow-ups that pass.
+
+    `make_group(std, i)` is problem `i` of the standard's deterministic stream with its follow-ups (as generated).
+    A group whose original fails the check is replaced by the next unused index of the same stream, so the set is
+    a pure function of the arguments and the backend's replies; at most `spare` (default `per_standard`) extra
+    groups are tried per standard, and a standard that runs out has fewer problems (its report says how many).
+    """
+    spare = per_standard if spare is None else spare
+    problems: list[Problem] = []
+    reports: dict[str, CycleReport] = {}
+    for std in standards:
+        report = CycleReport()
+        final = FINAL_ANSWERS.get(std.answer_kind)
+        accepted, index = 0, 0
+        while accepted < per_standard and index < per_standard + spare:
+            batch = range(index, min(index + per_standard - accepted, per_standard + spare))
+            index = batch.stop
+            groups = [(g[0], g[1:]) for g in (make_group(std, i) for i in batch)]
+            kept, report = renderer.render_groups(groups, final, report)
+            accepted += sum(p.type == ORIGINAL for p in kept)
+            problems += kept
+        reports[std.id] = report
+    return problems, reports
 
 
 def _structure_of(problem: Problem) -> str:
     if not problem.structure:
         raise ValueError(f"{problem.id}: rendering needs the problem's symbolic structure")
     return problem.structure
+
+
+__all__ = [
+    "BACK_SYSTEM", "RENDER_SYSTEM", "ChatBackend", "CycleReport", "Example", "LLMBackendError", "LLMRenderer",
+    "OpenAIChatBackend", "cycle_verdict", "extract_structure", "format_reports", "open_chat_backend", "render_set",
+    "same_answer",
+]  # fmt: skip
