@@ -60,9 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for s in stds:
         share = stories[s.id] / args.per_standard
-        print(
-            f"{s.id:24} {len(sentences[s.id]):15d} {len(questions[s.id]):15d} {len(wholes[s.id]):14d} {share:8.0%}"
-        )
+        print(f"{s.id:24} {len(sentences[s.id]):15d} {len(questions[s.id]):15d} {len(wholes[s.id]):14d} {share:8.0%}")
     total = set().union(*sentences.values())
     print("-" * len(header))
     print(f"{'all standards':24} {len(total):15d}")

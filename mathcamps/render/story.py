@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
 
-from mathcamps.grammar.tree import Num, Op, Structure, Value, Var, apply, is_fraction_literal
+from mathcamps.grammar.tree import Value
 from mathcamps.render.forms import COMMUTATIVE, CONNECTIVES, PERSON_LETTERS, Form, capitalize
 from mathcamps.render.forms_more import NEXT, NUMBER, RATE
 from mathcamps.render.forms_story import COUNT, MEASURE, MONEY
-from mathcamps.render.lexicon import NAMES, literal_text, literal_value
+from mathcamps.render.lexicon import NAMES
+from mathcamps.render.steps import Arg, Step
 from mathcamps.render.telling import Holder, Voice, fill, holder_has
 from mathcamps.render.worlds import World
 
@@ -30,54 +31,6 @@ FAMILY_FORMS: dict[str, tuple[Form, ...]] = {
 }  # fmt: skip
 _COUNT_HOLDERS = {"@groups", "@left"}  # numbers of things, always whole
 _BASE_HOLDERS = {"@time", "@amount"}  # hours or kilograms: as fine-grained as the world's amounts
-
-
-@dataclass(frozen=True)
-class Arg:
-    """An operand: a literal (`text` as written; `lits`, the indices in `literal_order` of the numbers it is
-    written from, two for a fraction) or an earlier step (`ref`)."""
-
-    ref: int | None
-    text: str
-    value: Value
-    lits: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    op: str | None  # None: a number given on its own
-    args: tuple[Arg, ...]
-    value: Value
-
-
-def flatten(structure: Structure, fractions: bool) -> tuple[list[Step], int]:
-    """The structure's operations in order (operands first), and the index of the asked step."""
-    steps: list[Step] = []
-    env: dict[str, int] = {}
-    count = [0]
-
-    def walk(e) -> Arg:  # noqa: ANN001
-        if isinstance(e, Num) or (fractions and is_fraction_literal(e)):
-            k = 1 if isinstance(e, Num) else 2
-            count[0] += k
-            return Arg(None, literal_text(e), literal_value(e), tuple(range(count[0] - k, count[0])))
-        if isinstance(e, Var):
-            return Arg(env[e.name], "", steps[env[e.name]].value)
-        assert isinstance(e, Op), e
-        lhs, rhs = walk(e.lhs), walk(e.rhs)
-        steps.append(Step(e.op, (lhs, rhs), apply(e.op, lhs.value, rhs.value)))
-        return Arg(len(steps) - 1, "", steps[-1].value)
-
-    for st in structure.statements:
-        arg = walk(st.expr)
-        if arg.ref is None:
-            steps.append(Step(None, (arg,), arg.value))
-            env[st.target] = len(steps) - 1  # type: ignore[index]
-        else:
-            env[st.target] = arg.ref  # type: ignore[index]
-    asked = structure.asked[0]
-    assert isinstance(asked, Var)
-    return steps, env[asked.name]
 
 
 @dataclass
@@ -233,6 +186,10 @@ def _bind_atoms(form: Form, args: tuple[Arg, ...], tally: Tally, world: World) -
             return None  # two letters, one holder: `X + Y` with X = Y reads badly; `X + X` has its own forms
         if h.compound and sum(a.isupper() for a in form.meaning.atoms) > 1:
             return None
+        if atom in "XY" and h.is_person and form.sem.endswith("= X + Y") and world.family != "number":
+            other = b.holders.get("X" if atom == "Y" else "Y")
+            if other is not None and tally.holders[other].is_person:
+                return None  # two people: "as many as Maya and Leo together" says it better
         b.holders[atom] = key
     if "times" in form.tags and not (Fraction(b.numbers["b"]) > 1):
         return None
@@ -354,7 +311,8 @@ def tell_steps(steps: list[Step], start: int, asked: int, tally: Tally, world: W
         found = [b for f in forms_for(world, step.op, False) if (b := bind(f, step, tally, world)) is not None]
         if not found:
             return False
-        weights = [3.0 if b.update else 1.0 for b in found]
+        last = told[-1].form.key if told else None
+        weights = [(3.0 if b.update else 1.0) * (0.2 if b.form.key == last else 1.0) for b in found]
         told.append(tell_step(rng.choices(found, weights)[0], i, step, tally, world, rng))
     question = ask(asked, steps, tally, world, rng, told)
     if question is None:

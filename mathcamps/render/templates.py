@@ -25,6 +25,7 @@ from mathcamps.render.exercises import EXERCISE_LEADS, next_step, write_exercise
 from mathcamps.render.forms import SLOT
 from mathcamps.render.lexicon import literal_text
 from mathcamps.render.shapes import literal_order, shape_of, tell_shape
+from mathcamps.render.steps import Step, flatten
 from mathcamps.render.story import Story
 from mathcamps.render.tables import PUZZLE, TELLING
 from mathcamps.render.telling import Holder, Voice, amount, fill
@@ -83,7 +84,7 @@ def tell(std: Standard, s: Structure, rng: random.Random, worlds: tuple, puzzles
         return None
     if std.is_equation or not all(isinstance(a, Var) for a in s.asked):
         return None
-    steps, asked = st.flatten(s, "fraction" in std.number_types)
+    steps, asked = flatten(s, "fraction" in std.number_types)
     cast = st.cast_of(rng)
     for world in order + ([PUZZLE] if puzzles else []):
         if not _plausible(world, steps):
@@ -96,12 +97,12 @@ def tell(std: Standard, s: Structure, rng: random.Random, worlds: tuple, puzzles
     return None
 
 
-def _plausible(world, steps: list[st.Step]) -> bool:  # noqa: ANN001
+def _plausible(world, steps: list[Step]) -> bool:  # noqa: ANN001
     big = max(max(s.value for s in steps), max(a.value for s in steps for a in s.args))
     return world.family == "number" or (big <= world.top and big >= world.bottom)
 
 
-def _uses(steps: list[st.Step], asked: int) -> dict[int, int]:
+def _uses(steps: list[Step], asked: int) -> dict[int, int]:
     left = {asked: 1}
     for s in steps:
         for a in s.args:
@@ -170,7 +171,7 @@ def _continue(std: Standard, told: Story, followup: Structure, rng: random.Rando
     NEXT_STEP, told about "your answer" instead, when the story's own forms cannot tell them."""
     if told.steps is None:
         return None
-    steps, asked = st.flatten(followup, "fraction" in std.number_types)
+    steps, asked = flatten(followup, "fraction" in std.number_types)
     tally = told.tally.copy()
     tally.loose = True
     if world is not None:
