@@ -197,6 +197,8 @@ def _bind_atoms(form: Form, args: tuple[Arg, ...], tally: Tally, world: World) -
         return None
     if "rows" in form.tags and Fraction(b.numbers["a"]) < 2:
         return None
+    if form.meaning.target in _COUNT_HOLDERS and not all(str(t).isdigit() for t in b.numbers.values()):
+        return None  # "pieces of 26.77 feet each": a changed number could leave a fraction of a piece
     return b
 
 
@@ -242,7 +244,8 @@ def tell_step(b: Binding, step_index: int, step: Step | None, tally: Tally, worl
     for letter in form.mentions:
         if letter in holders:
             continue
-        if tally.lead is not None and all(h.key != tally.lead for h in holders.values()):
+        lead_busy = tally.lead is not None and tally.left.get(tally.holds.get(tally.lead, -1), 0) > 0
+        if tally.lead is not None and not lead_busy and all(h.key != tally.lead for h in holders.values()):
             holders[letter] = tally.holders[tally.lead]
         else:
             holders[letter] = tally.person()
@@ -252,7 +255,9 @@ def tell_step(b: Binding, step_index: int, step: Step | None, tally: Tally, worl
     target: Holder | None = None
     if m.target is not None and not b.update:
         if m.target.startswith("@"):
-            target = Holder(m.target, actor=actor.key if actor else None, count=m.target in _COUNT_HOLDERS)
+            # numbers of things, hours and kilograms are asked for, never compared with the world's amounts
+            counted = m.target in _COUNT_HOLDERS | _BASE_HOLDERS
+            target = Holder(m.target, actor=actor.key if actor else None, count=counted)
         else:
             target = tally.person()
             holders[m.target] = target

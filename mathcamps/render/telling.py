@@ -160,7 +160,8 @@ def _agreements(world: World) -> tuple[tuple[re.Pattern[str], str], ...]:
     w, out = world.words, []
     for sg_key, pl_key in (("item", "items"), ("unit", "units"), ("group", "groups"), ("share", "shares")):
         if sg_key in w and w[pl_key] != w[sg_key]:
-            out.append((re.compile(rf"(?<![\d./])1 ((?:\w+ )?){re.escape(w[pl_key])}\b"), rf"1 \g<1>{w[sg_key]}"))
+            rx = re.compile(rf"(?<![\d./])1 ((?:\(not [^)]*\) )?(?:\w+ )?){re.escape(w[pl_key])}\b")
+            out.append((rx, rf"1 \g<1>{w[sg_key]}"))
     return tuple(out)
 
 
