@@ -20,6 +20,9 @@ from mathcamps.render.notation import ASCII, PRETTY, ReadError, parse, show, val
 from mathcamps.standards import Standard
 
 _VALUE = ("What is {e}?", "Calculate {e}.", "Work out {e}.", "Find the value of {e}.", "Evaluate {e}.")
+# The plain look keeps the wordings (and the order they are drawn in) that `--style exercise` always had.
+_VALUE_PLAIN = ("Calculate {e}.", "What is {e}?", "Work out the value of {e}.", "Evaluate {e}.")
+_LOWEST_PLAIN = ("Give your answer as a simplified fraction.", "Write the answer in lowest terms.")
 _LET = ("Let {d}. What is the value of {x}?", "Suppose {d}. Find {x}.", "Given {d}, calculate {x}.")
 _COMPARE = (
     "Compare the two numbers and fill in the blank with <, > or =:\n{c}",
@@ -47,7 +50,7 @@ EXERCISE_LEADS = (
     "Here is the problem with one number changed: {e}",
 )
 EXERCISE_NEXT = ("Call your answer {a}. What is {e}?", "Let {a} be your answer. Now work out {e}.")
-ALL_FORMS = _VALUE + _LET + _COMPARE + _COMPARE_FRACTIONS + _PAIRS + _SOLVE + _SYSTEM + _ROOT + _TEN
+ALL_FORMS = _VALUE + ("Work out the value of {e}.",) + _LET + _COMPARE + _COMPARE_FRACTIONS + _PAIRS + _SOLVE + _SYSTEM + _ROOT + _TEN
 
 
 def write_exercise(std: Standard, s: Structure, rng: random.Random, pretty: bool) -> str:
@@ -81,9 +84,9 @@ def write_exercise(std: Standard, s: Structure, rng: random.Random, pretty: bool
     inlined = _inline(s) if pretty else None
     if inlined is not None or len(s.statements) == 1:
         e = inlined if inlined is not None else s.statements[0].expr
-        text = rng.choice(_VALUE).format(e=notation(e))
+        text = rng.choice(_VALUE if pretty else _VALUE_PLAIN).format(e=notation(e))
         if fractions and std.number_types == ("fraction",):
-            text += rng.choice(("",) + tuple(" " + x for x in _LOWEST))
+            text += rng.choice(("",) + tuple(" " + x for x in (_LOWEST if pretty else _LOWEST_PLAIN)))
         return text
     defs = [f"{st.target} = {notation(st.expr)}" for st in s.statements]
     d = defs[0] if len(defs) == 1 else ", ".join(defs[:-1]) + " and " + defs[-1]
@@ -128,7 +131,7 @@ def _paren(e: Expr, fractions: bool, top: bool = False) -> str:
         if fractions and is_fraction_literal(child) and e.op in ("*", "/", "%", "**"):
             t = f"({t})"
         sides.append(t)
-    inner = f"{sides[0]}{ASCII[e.op]}{sides[1]}"
+    inner = f"{sides[0]}{' ^ ' if e.op == '**' else ASCII[e.op]}{sides[1]}"
     return inner if top else f"({inner})"
 
 
@@ -182,7 +185,7 @@ _PATTERNS = [(f, _pattern(f)) for f in ALL_FORMS]
 
 def read_exercise(text: str) -> Answer:
     """The answer to an exercise, read from its text alone; raises `ReadError` unless exactly one form fits."""
-    for tail in _LOWEST:
+    for tail in _LOWEST + _LOWEST_PLAIN:
         text = text.removesuffix(" " + tail)
     hits = [(f, m) for f, rx in _PATTERNS if (m := rx.fullmatch(text)) is not None]
     if len(hits) != 1:
