@@ -23,6 +23,7 @@ _VALUE = ("What is {e}?", "Calculate {e}.", "Work out {e}.", "Find the value of 
 # The plain look keeps the wordings (and the order they are drawn in) that `--style exercise` always had.
 _VALUE_PLAIN = ("Calculate {e}.", "What is {e}?", "Work out the value of {e}.", "Evaluate {e}.")
 _LOWEST_PLAIN = ("Give your answer as a simplified fraction.", "Write the answer in lowest terms.")
+_VALUES = tuple(dict.fromkeys(_VALUE + _VALUE_PLAIN))
 _LET = ("Let {d}. What is the value of {x}?", "Suppose {d}. Find {x}.", "Given {d}, calculate {x}.")
 _COMPARE = (
     "Compare the two numbers and fill in the blank with <, > or =:\n{c}",
@@ -50,7 +51,10 @@ EXERCISE_LEADS = (
     "Here is the problem with one number changed: {e}",
 )
 EXERCISE_NEXT = ("Call your answer {a}. What is {e}?", "Let {a} be your answer. Now work out {e}.")
-ALL_FORMS = _VALUE + ("Work out the value of {e}.",) + _LET + _COMPARE + _COMPARE_FRACTIONS + _PAIRS + _SOLVE + _SYSTEM + _ROOT + _TEN
+ALL_FORMS = (
+    _VALUES + _LET + _COMPARE + _COMPARE_FRACTIONS + _PAIRS + _SOLVE + _SYSTEM
+    + _ROOT + _TEN
+)  # fmt: skip
 
 
 def write_exercise(std: Standard, s: Structure, rng: random.Random, pretty: bool) -> str:
@@ -187,11 +191,20 @@ def read_exercise(text: str) -> Answer:
     """The answer to an exercise, read from its text alone; raises `ReadError` unless exactly one form fits."""
     for tail in _LOWEST + _LOWEST_PLAIN:
         text = text.removesuffix(" " + tail)
-    hits = [(f, m) for f, rx in _PATTERNS if (m := rx.fullmatch(text)) is not None]
-    if len(hits) != 1:
-        raise ReadError(f"{text!r} fits {len(hits)} exercise forms")
-    form, m = hits[0]
-    g = m.groupdict()
+    readings = []
+    for form, rx in _PATTERNS:
+        m = rx.fullmatch(text)
+        if m is not None:
+            try:  # "Work out the value of 4 + 1." fits "Work out {e}." too, but "the value of 4 + 1" is no sum
+                readings.append(_read(form, m.groupdict()))
+            except ReadError:
+                continue
+    if len(readings) != 1:
+        raise ReadError(f"{text!r} reads {len(readings)} ways as an exercise")
+    return readings[0]
+
+
+def _read(form: str, g: dict[str, str]) -> Answer:
     if form in _COMPARE or form in _COMPARE_FRACTIONS:
         left, _, right = g["c"].partition(" _ ")
         a, b = value(parse(left)), value(parse(right))
@@ -202,7 +215,7 @@ def read_exercise(text: str) -> Answer:
         return tuple((i, n // i) for i in range(1, isqrt(n) + 1) if n % i == 0)
     if form in _TEN:
         return 10 - value(parse(g["n"]))
-    if form in _VALUE:
+    if form in _VALUES:
         return value(parse(g["e"]))
     if form in _LET:
         env: dict[str, Value] = {}
