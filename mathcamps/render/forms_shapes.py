@@ -56,14 +56,20 @@ EQUATIONS: tuple[Form, ...] = forms(
 )  # fmt: skip
 
 _RECTANGLE = {"shape": "rectangle_side", "needs": ["fence"]}
+_REGULAR = {"shape": "regular", "needs": ["fence"]}
 GEOMETRY: tuple[Form, ...] = forms(
     ("? n / k", "A {place} in the shape of {k:poly} has a {fence} {n:U} long all the way around it. "
-                "How long is each side?", {"shape": "regular", "needs": ["fence"]}),
-    ("? n / k", "The perimeter of {k:poly} is {n:U}. How long is one side?", {"shape": "regular", "needs": ["fence"]}),
+                "How long is each side?", _REGULAR),
+    ("? n / k", "The perimeter of {k:poly} is {n:U}. How long is one side?", _REGULAR),
+    ("? n / k", "The sides of {k:poly} add up to {n:U}. How long is each side?", _REGULAR),
+    ("? n / k", "It takes {n:U} of {fence} to go once around a {place} shaped like {k:poly}. How long is one side of "
+                "the {place}?", _REGULAR),
     ("? n - l", "A triangular {place} has a {fence} {n:U} long all the way around it. Two of its sides are "
                 "{l:list} long. How long is the third side?", {"shape": "missing3", "needs": ["fence"]}),
     ("? n - l", "A triangle has a perimeter of {n:U}. Two of its sides measure {l:list}. "
                 "How long is the third side?", {"shape": "missing3", "needs": ["fence"]}),
+    ("? n - l", "The three sides of a triangle add up to {n:U}. Two of them are {l:list}. How long is the other one?",
+     {"shape": "missing3", "needs": ["fence"]}),
     ("? n - l", "A {place} with four sides has a {fence} {n:U} long all the way around it. Three of its sides "
                 "measure {l:list}. How long is the fourth side?", {"shape": "missing4", "needs": ["fence"]}),
     ("? n - l", "A four-sided shape has a perimeter of {n:U}. Three of its sides are {l:list} long. "
