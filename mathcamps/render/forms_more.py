@@ -9,6 +9,7 @@ from __future__ import annotations
 from mathcamps.render.forms import Form, forms
 
 _MOVE, _PRICED, _AREA = {"needs": ["move"]}, {"needs": ["priced"]}, {"needs": ["area"]}
+_AREA_CHANGE = {"tags": ["update"], "needs": ["area"]}
 
 RATE: tuple[Form, ...] = forms(
     # moving at a steady speed (worlds with `move`)
@@ -23,6 +24,9 @@ RATE: tuple[Form, ...] = forms(
     ("@speed = a / b", "{Q} {move} {a:U} in {b} {bases}, going the same distance every {each}.",
      {"has": "{Q} {move} each {each}", "needs": ["move"]}),
     ("@time = a / b", "{Q} {move} {a:U} at a steady {b:U} per {each}.", {"has": "the trip takes", "needs": ["move"]}),
+    ("@time = @time + b", "A stop on the way adds {b} {bases} to the trip.", {"tags": ["update"], "needs": ["move"]}),
+    ("@speed = @speed + b", "{Q} then goes {b:U} farther every {each}.", {"tags": ["update"], "needs": ["move"]}),
+    ("@speed = @speed - b", "{Q} then goes {b:U} less every {each}.", {"tags": ["update"], "needs": ["move"]}),
     ("? P", "How far does {P} {moving} in all?", {"tags": ["all"], "needs": ["move"]}),
     ("? P", "How many {units} does {P} {moving}?", {"tags": ["plain"], "needs": ["move"]}),
     ("? P", "How far does {P} {moving}?", {"tags": ["plain"], "needs": ["move"]}),
@@ -42,7 +46,11 @@ RATE: tuple[Form, ...] = forms(
     ("P = a", "{P} has {a:T}.", _PRICED),
     ("P = X + b", "{P} pays {b:T} more than {X:has}.", _PRICED),
     ("P = X - b", "{P} pays {b:T} less than {X:has}.", _PRICED),
+    ("@cost = @cost + b", "{Q} also pays {b:T} for a bag.", {"tags": ["update"], "needs": ["priced"]}),
+    ("@cost = @cost - b", "{Q} then uses a coupon for {b:T} off.", {"tags": ["update"], "needs": ["priced"]}),
+    ("@price = @price + b", "The price goes up by {b:T} per {each}.", {"tags": ["update"], "needs": ["priced"]}),
     ("? @cost", "How much does {Q} pay?", _PRICED),
+    ("? @cost", "How much does {Q} pay now?", _PRICED),
     ("? @price", "How much does one {each} of {stuff} cost?", _PRICED),
     ("? @amount", "How many {bases} of {stuff} does {Q} get?", _PRICED),
     # areas of rectangles (worlds with `area`)
@@ -50,7 +58,11 @@ RATE: tuple[Form, ...] = forms(
      {"has": "the {place} covers", "needs": ["area"]}),
     ("@side = a / b", "A rectangular {place} covers {a} square {units} and is {b:U} wide.",
      {"has": "the {place} is long", "needs": ["area"]}),
+    ("@area = @area + b", "Another {b} square {units} are added to the {place}.", _AREA_CHANGE),
+    ("@area = @area - b", "A part of the {place}, {b} square {units}, is paved over.", _AREA_CHANGE),
+    ("@side = @side + b", "The {place} is then made {b:U} longer.", _AREA_CHANGE),
     ("? @area", "What is the area of the {place}, in square {units}?", _AREA),
+    ("? @area", "How many square {units} does the {place} cover now?", _AREA),
     ("? @side", "How long is the {place}?", _AREA),
     prefix="rate",
 )  # fmt: skip

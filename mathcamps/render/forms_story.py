@@ -34,6 +34,9 @@ COUNT: tuple[Form, ...] = forms(
     ("P = P - b", "{P} gives {b} of {P:pos} {items} to {pal}.", {"tags": ["update"]}),
     ("P = P + P", "{P} then gets the same number of {items} again.", {"tags": ["update"]}),
     ("@place = @place + b", "{Q} puts {b} more {items} in the {place}.", {"tags": ["update"]}),
+    ("@each = @each + b", "Each {share} gets {b} more {items}.", {"tags": ["update"]}),
+    ("@per = @per + b", "Another {b} {items} are put in each {group}.", {"tags": ["update"]}),
+    ("@groups = @groups + b", "{Q} fills {b} more {groups}.", {"tags": ["update"]}),
     ("@place = @place - b", "{Q} takes {b} {items} out of the {place}.", {"tags": ["update"]}),
     # comparing
     ("P = X + b", "{P} has {b} more {items} than {X:has}."),
@@ -101,6 +104,7 @@ MEASURE: tuple[Form, ...] = forms(
     ("P = P - b", "{P} {lose} {b:U} of {P:pos} {stuff}.", {"tags": ["update"]}),
     ("P = P + P", "{P} then {gain} the same amount again.", {"tags": ["update"]}),
     ("@place = @place + b", "{Q} {put} another {b:U}.", {"tags": ["update"]}),
+    ("@each = @each + b", "Another {b:U} of {stuff} goes into each {group}.", {"tags": ["update"]}),
     ("@place = @place - b", "{Q} {take} {b:U}.", {"tags": ["update"]}),
     # comparing
     ("P = X + b", "{P} has {b:U} more {stuff} than {X:has}."),
@@ -155,6 +159,8 @@ MONEY: tuple[Form, ...] = forms(
     ("P = P - b", "{P} pays {b:T} for {thing_a}.", {"tags": ["update"]}),
     ("P = P + P", "{P} then {gain} the same amount again.", {"tags": ["update"]}),
     ("@place = @place + b", "{Q} puts {b:T} more in the {place}.", {"tags": ["update"]}),
+    ("@price = @price + b", "The price of each {group} goes up by {b:T}.", {"tags": ["update"]}),
+    ("@cost = @cost + b", "{Q} also spends {b:T} on {thing_a}.", {"tags": ["update"]}),
     ("@place = @place - b", "{Q} takes {b:T} out of the {place}.", {"tags": ["update"]}),
     # comparing
     ("P = X + b", "{P} has {b:T} more than {X:has}."),

@@ -283,12 +283,20 @@ def tell_step(b: Binding, step_index: int, step: Step | None, tally: Tally, worl
     text = fill(
         form.text, world, dict(b.numbers), holders, tally.voice, pronouns=not names and "names" not in form.tags
     )
-    if "update" in form.tags and subject is not None and subject == tally.voice.last_subject and not names:
+    same_subject = subject is not None and subject == tally.voice.last_subject
+    if "update" in form.tags and same_subject and not names and " then " not in form.text:
         if rng.random() < 0.5:
             word = rng.choice([c for c in CONNECTIVES if c != tally.connective])
             tally.connective = word
             text = f"{word} {text[:1].lower() if text.split()[0] not in dict(NAMES) else text[:1]}{text[1:]}"
     return Told(form, form.text, dict(b.numbers), holders, dict(b.slots), text)
+
+
+def _signature(form: Form, holders: dict[str, str], numbers: dict) -> tuple:
+    """What a sentence says: its form, the holders its meaning names, its numbers (not who merely acts)."""
+    named = set(form.meaning.atoms) | {form.meaning.target}
+    people = tuple(sorted((k, v) for k, v in holders.items() if k in named))
+    return form.key, people, tuple(sorted((k, str(v)) for k, v in numbers.items()))
 
 
 @cache
@@ -314,6 +322,9 @@ def tell_steps(steps: list[Step], start: int, asked: int, tally: Tally, world: W
                 told.append(tell_step(rng.choice(folds), i, step, tally, world, rng))
                 return True
         found = [b for f in forms_for(world, step.op, False) if (b := bind(f, step, tally, world)) is not None]
+        # a sentence said twice ("She fills 18 more rolls." again) could not be told apart by a counterfactual
+        said = {_signature(t.form, {k: h.key for k, h in t.holders.items()}, t.numbers) for t in told}
+        found = [b for b in found if not b.update or _signature(b.form, b.holders, b.numbers) not in said]
         if not found:
             return False
         last = told[-1].form.key if told else None
