@@ -27,7 +27,7 @@ from mathcamps.grammar.tree import Structure
 from mathcamps.io import write_problems
 from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
 from mathcamps.render.solutions import solve_steps
-from mathcamps.render.templates import Style, render, render_followup
+from mathcamps.render.templates import Rendering, Style, render, render_followup
 from mathcamps.standards import FollowupKind, Standard, resolve_standards
 
 _KIND_INDEX: dict[FollowupKind, int] = {"incremental": 1, "counterfactual": 2}
@@ -105,7 +105,7 @@ def problem_group(
         fu = derive(std, structure, kind, followup_rng(std.id, seed, index, kind))
         if fu is None:
             continue
-        group.append(_followup(std, seed, index, kind, structure, fu, theme, original_id, solutions, style))
+        group.append(_followup(std, seed, index, kind, text, fu, theme, original_id, solutions, style))
     return group
 
 
@@ -114,7 +114,7 @@ def _followup(
     seed: int,
     index: int,
     kind: FollowupKind,
-    original: Structure,
+    original: Rendering,
     fu: Structure,
     theme: str,
     original_id: str,
@@ -202,27 +202,74 @@ def _summary(tallies: dict[str, _Tally]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from mathcamps.export import FORMATS, save_dataset, write_lm_eval_task
+
     parser = argparse.ArgumentParser(prog="python -m mathcamps.generate", description=__doc__.split("\n")[0])
     parser.add_argument("--standards", default="all", help="'all' or comma-separated standard ids")
     parser.add_argument("--per-standard", type=int, default=100, help="original problems per standard")
     parser.add_argument("--seed", type=int, default=0, help="the generation seed")
-    parser.add_argument("--out", type=Path, required=True, help="output file, .jsonl or .json")
+    parser.add_argument("--out", type=Path, required=True, help="output: a .jsonl or .json file, or a folder")
     parser.add_argument("--no-followups", action="store_true", help="originals only")
     parser.add_argument("--no-solutions", action="store_true", help="leave out worked solutions")
-    parser.add_argument("--style", choices=["story", "exercise"], default="story",
-                        help="word problems where a standard has them (default), or bare arithmetic exercises")
+    parser.add_argument(
+        "--style",
+        choices=["story", "exercise"],
+        default="story",
+        help="word problems where a standard has them (default), or bare arithmetic exercises",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="jsonl",
+        help="a JSONL/JSON file (default), an HF datasets folder (save_to_disk, ready for push_to_hub), or an "
+        "lm-evaluation-harness task folder (task YAML and data; lm_eval --include_path OUT)",
+    )
+    parser.add_argument(
+        "--render",
+        choices=["templates", "llm"],
+        default="templates",
+        help="write the statements with the templates (default), or with a chat LLM, keeping only problems whose "
+        "text back-translates to the same answer (rejected groups are replaced from the same stream)",
+    )
+    parser.add_argument(
+        "--llm",
+        help="for --render llm: an OpenAI-compatible URL (http://host:8000/v1), or an HF model id or folder "
+        "(run by the project's generation engine, or vLLM when installed)",
+    )
+    parser.add_argument("--llm-model", default="default", help="the model name sent to an --llm endpoint")
     args = parser.parse_args(argv)
     if args.per_standard < 1:
         raise UserError(f"--per-standard must be >= 1, got {args.per_standard}")
+    if args.render == "llm" and not args.llm:
+        raise UserError("--render llm needs --llm (an OpenAI-compatible URL, or an HF model id or folder)")
     stds = resolve_standards(args.standards)  # an unknown id raises, saying "did you mean"
     tallies: dict[str, _Tally] = {}
-    problems = list(
-        _generate_with_progress(
-            stds, args.per_standard, args.seed, not args.no_followups, not args.no_solutions, args.style, tallies
+    followups, solutions = not args.no_followups, not args.no_solutions
+    if args.render == "llm":
+        from mathcamps.render.chat import open_chat_backend
+        from mathcamps.render.llm import LLMRenderer, format_reports, render_set
+
+        backend = open_chat_backend(args.llm, args.llm_model)  # a bad --llm is a ValueError: one error line
+
+        def make_group(std: Standard, i: int) -> list[Problem]:
+            return problem_group(std, args.seed, i, followups, solutions, args.style)
+
+        problems, reports = render_set(stds, args.per_standard, make_group, LLMRenderer(backend))
+        print(format_reports(reports))
+    else:
+        problems = list(
+            _generate_with_progress(stds, args.per_standard, args.seed, followups, solutions, args.style, tallies)
         )
-    )
-    n = write_problems(problems, args.out)
-    print(_summary(tallies))
+    if args.format == "jsonl":
+        n = write_problems(problems, args.out)
+    elif args.format == "datasets":
+        save_dataset(problems, args.out)
+        n = len(problems)
+    else:
+        write_lm_eval_task(problems, args.out)
+        n = len(problems)
+    if tallies:
+        print(_summary(tallies))
     print(f"wrote {n} problems to {args.out}")
     return 0
 

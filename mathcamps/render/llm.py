@@ -1,8 +1,7 @@
 """Rendering structures as word problems with a chat LLM, kept only when the text back-translates to the same answer.
 
-The LLM renderer of issue 3 (b), beside the offline template renderer. It talks to any `ChatBackend` (messages in,
-text out): `OpenAIChatBackend` speaks the OpenAI-compatible `/chat/completions` protocol with the standard library
-only; a local Hugging Face model can satisfy the protocol from `probes` (mathcamps never imports torch).
+The LLM renderer, beside the offline template renderer. It talks to any `mathcamps.render.chat.ChatBackend`
+(conversations in, replies out): an OpenAI-compatible endpoint, or a local model through the project's engine.
 
 Cycle consistency: a second, independent conversation translates the statement back into a structure, which is
 parsed and solved; the problem is kept only if that answer equals the structure's own. As in the published release,
@@ -11,110 +10,28 @@ standards may be exempted (their back-translations rarely parse, yet their text 
 Follow-ups are rendered as the next turn after the original's statement, each in its own continuation of the
 original's conversation (the published code let them alias one running dialogue; that is not reproduced).
 
+`render_set` renders a whole generated set, `per_standard` originals per standard: a group whose original fails the
+check is replaced by the next group of its standard's own deterministic stream (index `per_standard`, then the
+next), and the acceptance rate is reported per standard.
+
 Usage::
 
-    backend = OpenAIChatBackend("http://127.0.0.1:8000/v1", model="my-model")
-    renderer = LLMRenderer(backend)
-    kept, report = renderer.render_groups([(original, [followup, ...]), ...])
-    print(report.acceptance_rate)
+    backend = open_chat_backend("http://127.0.0.1:8000/v1", model="my-model")   # or an HF id or folder
+    problems, reports = render_set(standards, 100, make_group, backend)
+    print(format_reports(reports))
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from mathcamps.answers.types import Answer, Mapping, Number
-from mathcamps.grammar.exact import answer
 from mathcamps.grammar.parse import parse_structure
-from mathcamps.grammar.tree import EvalError
-from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, Problem
+from mathcamps.problem import COUNTERFACTUAL, INCREMENTAL, ORIGINAL, Problem
+from mathcamps.render.chat import ChatBackend, ChatMessage, LLMBackendError, OpenAIChatBackend, open_chat_backend
+from mathcamps.render.cycle import CycleReport, cycle_verdict, extract_structure, format_reports, same_answer
 from mathcamps.standards import AnswerKind, Standard
-
-
-class ChatMessage(TypedDict):
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
-class ChatBackend(Protocol):
-    """Anything that answers a chat: a list of messages in, the assistant's reply out."""
-
-    def chat(self, messages: Sequence[ChatMessage]) -> str: ...
-
-
-class LLMBackendError(RuntimeError):
-    """A chat request that failed: names the endpoint and the status or reason."""
-
-
-class OpenAIChatBackend:
-    """A client of an OpenAI-compatible `POST {base_url}/chat/completions` endpoint (vLLM, llama.cpp, TGI, ...)."""
-
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        *,
-        api_key: str | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 1000,
-        seed: int | None = None,
-        timeout_s: float = 60.0,
-        retries: int = 2,
-        backoff_s: float = 1.0,
-    ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
-        if max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
-        if retries < 0:
-            raise ValueError(f"retries must be >= 0, got {retries}")
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.model, self.api_key = model, api_key
-        self.temperature, self.max_tokens, self.seed = temperature, max_tokens, seed
-        self.timeout_s, self.retries, self.backoff_s = timeout_s, retries, backoff_s
-
-    def chat(self, messages: Sequence[ChatMessage]) -> str:
-        body: dict = {
-            "model": self.model,
-            "messages": list(messages),
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
-        if self.seed is not None:
-            body["seed"] = self.seed
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.url, json.dumps(body).encode(), headers, method="POST")
-        for attempt in range(self.retries + 1):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    payload = json.loads(response.read())
-                break
-            except urllib.error.HTTPError as err:
-                # Rate limits and server errors are worth retrying; a 4xx is our request's fault.
-                if err.code not in (429, 500, 502, 503, 504) or attempt == self.retries:
-                    detail = err.read()[:300].decode(errors="replace")
-                    raise LLMBackendError(f"{self.url}: HTTP {err.code}: {detail}") from err
-            except (urllib.error.URLError, TimeoutError) as err:
-                if attempt == self.retries:
-                    raise LLMBackendError(f"{self.url}: {getattr(err, 'reason', err)}") from err
-            except json.JSONDecodeError as err:
-                raise LLMBackendError(f"{self.url}: the reply is not JSON ({err})") from err
-            time.sleep(self.backoff_s * 2**attempt)
-        try:
-            return payload["choices"][0]["message"]["content"]
-        except (KeyError, IndexError, TypeError) as err:
-            raise LLMBackendError(f"{self.url}: no choices[0].message.content in {str(payload)[:300]}") from err
-
 
 # ---------------------------------------------------------------- prompts (our own wording)
 
@@ -151,71 +68,6 @@ class Example:
     statement: str
 
 
-@dataclass
-class CycleReport:
-    """How many rendered problems survived the cycle-consistency check, by problem type."""
-
-    attempted: dict[str, int] = field(default_factory=dict)
-    accepted: dict[str, int] = field(default_factory=dict)
-    exempt: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)  # why problems were dropped, e.g. "unparsable"
-
-    def count(self, kind: str, accepted: bool, reason: str | None = None) -> None:
-        self.attempted[kind] = self.attempted.get(kind, 0) + 1
-        self.accepted[kind] = self.accepted.get(kind, 0) + accepted
-        if reason:
-            self.reasons[reason] = self.reasons.get(reason, 0) + 1
-
-    @property
-    def acceptance_rate(self) -> float:
-        """Accepted / attempted over all problem types (1.0 when nothing was attempted)."""
-        total = sum(self.attempted.values())
-        return sum(self.accepted.values()) / total if total else 1.0
-
-
-_STRUCTURE_LINE = re.compile(r"^\s*(\[\[.*\]\])")
-
-
-def extract_structure(reply: str) -> str | None:
-    """The structure lines (`[[...]]`) of an LLM reply, dropping prose, code fences and stray characters after a
-    line's last `]]` (`[[question n = ['y']]]=`); None if there are none."""
-    lines = [m.group(1) for line in reply.splitlines() if (m := _STRUCTURE_LINE.match(line))]
-    return "\n".join(lines) or None
-
-
-def same_answer(a: Answer, b: Answer) -> bool:
-    """Whether two answers agree: equal values (an integer equals the same decimal); systems by sorted values,
-    since a back-translation may name the unknowns differently."""
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        if a.names == b.names:
-            return all(_same_number(x, y) for (_, x), (_, y) in zip(a.values, b.values, strict=True))
-        return sorted(v.value for _, v in a.values) == sorted(v.value for _, v in b.values)
-    if isinstance(a, Number) and isinstance(b, Number):
-        return _same_number(a, b)
-    return a == b
-
-
-def _same_number(a: Number, b: Number) -> bool:
-    if "decimal" in (a.kind, b.kind):  # decimals agree to the precision they are published at (15 digits)
-        return str(Number.decimal(a.value)) == str(Number.decimal(b.value))
-    return a.value == b.value
-
-
-def cycle_verdict(structure: str, back: str | None, std: Standard) -> str | None:
-    """None if the back-translated structure `back` solves to the answer of `structure`, else why not:
-    "no structure", "unparsable", "unsolvable" or "different answer"."""
-    if back is None:
-        return "no structure"
-    try:
-        theirs = answer(std, parse_structure(back))
-    except EvalError:
-        return "unsolvable"
-    except ValueError:
-        return "unparsable"
-    ours = answer(std, parse_structure(structure))
-    return None if same_answer(ours, theirs) else "different answer"
-
-
 class LLMRenderer:
     """Writes statements for structures with a chat LLM and checks them by back-translation."""
 
@@ -246,24 +98,25 @@ class LLMRenderer:
 
     def render(self, original: Problem) -> str:
         """The statement of an original problem."""
-        return self.backend.chat(self._render_messages(_structure_of(original))).strip()
+        return self.backend.chat_many([self._render_messages(_structure_of(original))])[0].strip()
 
-    def render_followup(self, original: Problem, statement: str, followup: Problem) -> str:
-        """The statement of a follow-up, as the next turn after the original's statement."""
+    def _followup_messages(self, original: Problem, statement: str, followup: Problem) -> list[ChatMessage]:
+        if followup.type not in (INCREMENTAL, COUNTERFACTUAL):
+            raise ValueError(f"{followup.id}: a follow-up's type must be incremental or counterfactual")
         template = FOLLOWUP_INCREMENTAL if followup.type == INCREMENTAL else FOLLOWUP_COUNTERFACTUAL
         messages = self._render_messages(_structure_of(original))
-        messages += [
+        return messages + [
             {"role": "assistant", "content": statement},
             {"role": "user", "content": template.format(structure=_structure_of(followup))},
         ]
-        return self.backend.chat(messages).strip()
+
+    def render_followup(self, original: Problem, statement: str, followup: Problem) -> str:
+        """The statement of a follow-up, as the next turn after the original's statement."""
+        return self.backend.chat_many([self._followup_messages(original, statement, followup)])[0].strip()
 
     def back_translate(self, statement: str, history: tuple[str, str] | None = None) -> str | None:
         """The structure an independent conversation reads from `statement` (None if the reply has none)."""
-        return extract_structure(self.backend.chat(self._back_messages(statement, history)))
-
-    def _verdict(self, problem: Problem, back: str | None, std: Standard) -> str | None:
-        return cycle_verdict(_structure_of(problem), back, std)
+        return extract_structure(self.backend.chat_many([self._back_messages(statement, history)])[0])
 
     def render_group(
         self,
@@ -273,44 +126,90 @@ class LLMRenderer:
         report: CycleReport | None = None,
     ) -> list[Problem]:
         """The group's problems with statements, keeping those that pass the check (none if the original fails)."""
-        report = report if report is not None else CycleReport()
-        exempt = not self.check or std.answer_kind in self.exempt
-        statement = self.render(original)
-        back = None
-        if exempt:
-            report.exempt += 1 + len(followups)
-        else:
-            back = self.back_translate(statement)
-            reason = self._verdict(original, back, std)
-            report.count(original.type, reason is None, reason)
-            if reason is not None:
-                return []
-        kept = [dataclasses.replace(original, statement=statement)]
-        for followup in followups:
-            if followup.type not in (INCREMENTAL, COUNTERFACTUAL):
-                raise ValueError(f"{followup.id}: a follow-up's type must be incremental or counterfactual")
-            text = self.render_followup(original, statement, followup)
-            if not exempt:
-                history = (statement, back or "")
-                reason = self._verdict(followup, self.back_translate(text, history), std)
-                report.count(followup.type, reason is None, reason)
-                if reason is not None:
-                    continue
-            kept.append(dataclasses.replace(followup, statement=text))
+        kept, _ = self.render_groups([(original, followups)], std, report)
         return kept
 
     def render_groups(
-        self, groups: Sequence[tuple[Problem, Sequence[Problem]]], std: Standard
+        self,
+        groups: Sequence[tuple[Problem, Sequence[Problem]]],
+        std: Standard,
+        report: CycleReport | None = None,
     ) -> tuple[list[Problem], CycleReport]:
-        """Render many groups of one standard; returns the kept problems and the acceptance report."""
-        report = CycleReport()
-        kept = [
-            p for original, followups in groups for p in self.render_group(original, followups, std, report)
-        ]
+        """Render many groups of one standard, each stage as one batch of chats; returns the kept problems (in
+        order) and the acceptance report. A failed original drops its group, a failed follow-up only itself."""
+        report = report if report is not None else CycleReport()
+        chat = self.backend.chat_many
+        exempt = not self.check or std.answer_kind in self.exempt
+        statements = [t.strip() for t in chat([self._render_messages(_structure_of(o)) for o, _ in groups])]
+        backs: list[str | None] = [None] * len(groups)
+        passed = list(range(len(groups)))
+        if exempt:
+            report.exempt += sum(1 + len(f) for _, f in groups)
+        else:
+            replies = chat([self._back_messages(s) for s in statements])
+            backs = [extract_structure(r) for r in replies]
+            passed = []
+            for i, ((original, _), back) in enumerate(zip(groups, backs)):
+                reason = cycle_verdict(_structure_of(original), back, std)
+                report.count(original.type, reason is None, reason)
+                if reason is None:
+                    passed.append(i)
+        asks = [(i, f) for i in passed for f in groups[i][1]]
+        texts = [t.strip() for t in chat([self._followup_messages(groups[i][0], statements[i], f) for i, f in asks])]
+        ok = [True] * len(asks)
+        if not exempt and asks:
+            histories = [(statements[i], backs[i] or "") for i, _ in asks]
+            replies = chat([self._back_messages(t, h) for t, h in zip(texts, histories)])
+            for k, ((_, f), reply) in enumerate(zip(asks, replies)):
+                reason = cycle_verdict(_structure_of(f), extract_structure(reply), std)
+                report.count(f.type, reason is None, reason)
+                ok[k] = reason is None
+        kept = []
+        for i in passed:
+            kept.append(dataclasses.replace(groups[i][0], statement=statements[i]))
+            kept += [dataclasses.replace(f, statement=t) for (j, f), t, good in zip(asks, texts, ok) if j == i and good]
         return kept, report
+
+
+def render_set(
+    standards: Sequence[Standard],
+    per_standard: int,
+    make_group: Callable[[Standard, int], list[Problem]],
+    renderer: LLMRenderer,
+    spare: int | None = None,
+) -> tuple[list[Problem], dict[str, CycleReport]]:
+    """`per_standard` originals of each standard rendered by `renderer`, each with the follow-ups that pass.
+
+    `make_group(std, i)` is problem `i` of the standard's deterministic stream with its follow-ups (as generated).
+    A group whose original fails the check is replaced by the next unused index of the same stream, so the set is
+    a pure function of the arguments and the backend's replies; at most `spare` (default `per_standard`) extra
+    groups are tried per standard, and a standard that runs out has fewer problems (its report says how many).
+    """
+    spare = per_standard if spare is None else spare
+    problems: list[Problem] = []
+    reports: dict[str, CycleReport] = {}
+    for std in standards:
+        report = CycleReport()
+        accepted, index = 0, 0
+        while accepted < per_standard and index < per_standard + spare:
+            batch = range(index, min(index + per_standard - accepted, per_standard + spare))
+            index = batch.stop
+            groups = [(g[0], g[1:]) for g in (make_group(std, i) for i in batch)]
+            kept, report = renderer.render_groups(groups, std, report)
+            accepted += sum(p.type == ORIGINAL for p in kept)
+            problems += kept
+        reports[std.id] = report
+    return problems, reports
 
 
 def _structure_of(problem: Problem) -> str:
     if not problem.structure:
         raise ValueError(f"{problem.id}: rendering needs the problem's symbolic structure")
     return problem.structure
+
+
+__all__ = [
+    "BACK_SYSTEM", "RENDER_SYSTEM", "ChatBackend", "CycleReport", "Example", "LLMBackendError", "LLMRenderer",
+    "OpenAIChatBackend", "cycle_verdict", "extract_structure", "format_reports", "open_chat_backend", "render_set",
+    "same_answer",
+]  # fmt: skip

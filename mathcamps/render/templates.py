@@ -1,15 +1,17 @@
 """The template renderer, the offline default: a structure becomes a word problem, a follow-up the next turn.
 
-Every literal of the structure that is not a formula constant is written out in the text (fractions as `n/d`,
-decimals as written) and the question asks for the questioned variable. Phrasing varies with the problem's own
-random stream: a theme (a person and the things they count), one of several sentence forms per operation, and
-one of several question forms. Standards whose problems are exercises rather than stories (comparisons, factor
-pairs, equations, powers, fraction arithmetic) have their own forms.
-
     >>> from mathcamps.grammar.sample import sample_structure, problem_rng
-    >>> s = sample_structure("2.NBT.B.5", seed=0, index=0)
-    >>> render("2.NBT.B.5", s, problem_rng("2.NBT.B.5/text", 0, 0)).text  # doctest: +SKIP
-    'Lena has 53 stickers and gets 12 more. How many stickers does Lena have now?'
+    >>> from mathcamps.standards import get_standard
+    >>> std = get_standard("2.NBT.B.5")
+    >>> render(std, sample_structure(std, seed=0, index=0), problem_rng("2.NBT.B.5/text", 0, 0)).text
+    'Kenji buys 86 pencils, but then gives away 33 of them. How many pencils does he have now?'
+
+A standard's problems are told in the worlds `mathcamps.render.tables` lists for it: step by step, one sentence
+per operation (`mathcamps.render.story`), or, for equations and geometry, by a whole-problem form
+(`mathcamps.render.shapes`). Standards that are exercises in the published set (comparisons, factor pairs,
+powers, grade-8 equations) are written in notation (`mathcamps.render.exercises`). A follow-up continues the same
+story: a counterfactual restates the one sentence whose number changed, an incremental adds steps about the same
+people. `mathcamps.render.readback` reads every text back to its answer.
 """
 
 from __future__ import annotations
@@ -18,388 +20,180 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from mathcamps.grammar.tree import Compare, Expr, Num, Op, Structure, Var, expr_text, is_fraction_literal, literals
-from mathcamps.standards import FollowupKind, Standard, get_standard
-
-NAMES = (
-    "Ava", "Ben", "Chloe", "Diego", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jamal", "Kira", "Leo", "Maya", "Noah",
-    "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera", "Will", "Yuki", "Zara", "Omar", "Lena", "Theo",
-)  # fmt: skip
-
-# (theme, unit of counting, where the things are): the story is told about one person and one kind of thing.
-THEMES = (
-    ("stickers", "sticker", "album"), ("marbles", "marble", "jar"), ("apples", "apple", "basket"),
-    ("books", "book", "shelf"), ("shells", "shell", "bucket"), ("coins", "coin", "purse"),
-    ("pencils", "pencil", "box"), ("cookies", "cookie", "tin"), ("toy cars", "toy car", "garage"),
-    ("balloons", "balloon", "bunch"), ("stamps", "stamp", "collection"), ("beads", "bead", "bag"),
-    ("flowers", "flower", "vase"), ("cards", "card", "deck"), ("blocks", "block", "tower"),
-    ("seeds", "seed", "packet"), ("crayons", "crayon", "case"), ("rocks", "rock", "pile"),
-    ("muffins", "muffin", "tray"), ("fish", "fish", "tank"), ("kites", "kite", "shed"), ("eggs", "egg", "carton"),
-)  # fmt: skip
-
-MEASURES = {
-    "2.MD.B.5": (("ribbon", "centimeters"), ("rope", "meters"), ("fence", "feet"), ("string", "inches")),
-    "2.MD.C.8": (("money", "dollars"), ("savings", "cents"), ("allowance", "dollars")),
-    "4.MD.A.2-decimal": (("juice", "liters"), ("flour", "kilograms"), ("trail", "kilometers"), ("money", "dollars")),
-    "4.MD.A.2-fraction": (("water", "liters"), ("sand", "kilograms"), ("track", "miles"), ("practice", "hours")),
-}
-
-STORY = {"1.OA.A.1", "1.OA.A.2", "K.OA.A.5", "2.NBT.B.6", "2.NBT.B.7", "3.OA.A.3", "3.OA.D.8", "4.OA.A.3"}
-STORY |= {"2.NBT.B.5", "3.NBT.A.2", "3.OA.C.7", "5.NF.A.2"} | set(MEASURES)
-
+from mathcamps.grammar.tree import Structure, Var
+from mathcamps.render import story as st
+from mathcamps.render.exercises import EXERCISE_LEADS, next_step, write_exercise
+from mathcamps.render.forms import SLOT
+from mathcamps.render.lexicon import literal_text
+from mathcamps.render.shapes import literal_order, shape_of, tell_shape
+from mathcamps.render.steps import Step, flatten
+from mathcamps.render.story import Story
+from mathcamps.render.tables import PUZZLE, TELLING
+from mathcamps.render.telling import Holder, Voice, amount, fill
+from mathcamps.render.worlds import NEXT_STEP, World
+from mathcamps.standards import FollowupKind, Standard
 
 Style = Literal["story", "exercise"]
 """How problems read: word problems where the standard has them, or bare arithmetic exercises."""
 
+_LEADS = ("Suppose instead that {s}", "Now imagine that {s}", "Go back to the start, but this time {s}")
+_QUESTION_LEADS = ("Now change the question: {s}", "Here is a new question about the same story: {s}")
+
 
 @dataclass(frozen=True)
 class Rendering:
-    """A problem's text and the theme line its structure carries (`theme: X` or None for exercises)."""
+    """A problem's text, the theme line its structure carries (None for exercises), and how it was told."""
 
     text: str
     theme: str | None
+    story: Story | None = None
+    structure: Structure | None = None
 
 
-def number_text(e: Expr) -> str:
-    """A literal as it is written in a problem: `7`, `6.7`, `3/4`."""
-    if isinstance(e, Op) and _is_frac(e):
-        return f"{e.lhs.text}/{e.rhs.text}"  # type: ignore[union-attr]
-    assert isinstance(e, Num)
-    return e.text
+def number_text(e) -> str:  # noqa: ANN001
+    """A literal as it is written in a problem: `7`, `6.7`, `3/4` (`8/1` as `8`)."""
+    return literal_text(e)
 
 
-def _is_frac(e: Expr) -> bool:
-    """A fraction literal: `(n / d)` in a standard whose literals may be fractions (elsewhere it is a division)."""
-    return _FRACTIONS[0] and is_fraction_literal(e)
-
-
-# Whether the standard being rendered writes fractions; set by the entry points, read by the helpers below.
-_FRACTIONS = [False]
-
-
-def _math(e: Expr) -> str:
-    """An expression in plain notation: `(53 + 12) * 3`, fractions as `3/4`."""
-    if isinstance(e, (Num,)) or _is_frac(e):
-        return number_text(e)
-    if isinstance(e, Var):
-        return e.name
-    if isinstance(e, Compare):
-        return f"{_math(e.lhs)} _ {_math(e.rhs)}"
-    assert isinstance(e, Op)
-    op = {"*": "*", "/": "/", "%": "mod", "**": "^"}.get(e.op, e.op)
-    return f"({_math(e.lhs)} {op} {_math(e.rhs)})"
-
-
-def _bare(e: Expr) -> str:
-    t = _math(e)
-    return t[1:-1] if t.startswith("(") and t.endswith(")") and isinstance(e, Op) else t
-
-
-# ---------------------------------------------------------------- words for expressions
-
-_OP_WORDS = {
-    "+": ("the sum of {a} and {b}", "{a} plus {b}", "{a} added to {b}", "{a} together with {b}"),
-    "-": ("{a} minus {b}", "the difference between {a} and {b}", "{a} take away {b}", "{b} less than {a}"),
-    "*": ("the product of {a} and {b}", "{a} times {b}", "{a} multiplied by {b}"),
-    "/": ("{a} divided by {b}", "the quotient of {a} and {b}", "{a} shared equally into {b} parts"),
-    "%": ("the remainder when {a} is divided by {b}", "what is left over after dividing {a} by {b}"),
-    "**": ("{a} raised to the power {b}", "{a} to the power of {b}"),
-}
-
-
-def _words(e: Expr, labels: dict[str, str], rng: random.Random) -> str:
-    if isinstance(e, Num) or _is_frac(e):
-        return number_text(e)
-    if isinstance(e, Var):
-        return labels[e.name]
-    assert isinstance(e, Op)
-    if e.op == "**" and isinstance(e.rhs, Num) and e.rhs.fixed:
-        return f"{_words(e.lhs, labels, rng)} {'squared' if e.rhs.value == 2 else 'cubed'}"
-    form = rng.choice(_OP_WORDS[e.op])
-    return form.format(a=_words(e.lhs, labels, rng), b=_words(e.rhs, labels, rng))
-
-
-# ---------------------------------------------------------------- stories
-
-_SIMPLE = {
-    "+": (
-        "{who} has {a} {items} and gets {b} more.",
-        "{who} starts with {a} {items}, then finds another {b}.",
-        "There are {a} {items} in the {place}, and {who} puts in {b} more.",
-    ),
-    "-": (
-        "{who} has {a} {items} and gives away {b} of them.",
-        "There are {a} {items} in the {place}; {who} takes out {b}.",
-        "{who} had {a} {items} but lost {b}.",
-    ),
-    "*": (
-        "{who} fills {a} {place}s with {b} {items} each.",
-        "{who} has {a} groups of {b} {items}.",
-        "{who} makes {a} rows with {b} {items} in every row.",
-    ),
-    "/": (
-        "{who} shares {a} {items} equally among {b} friends, and each friend gets the same number.",
-        "{who} packs {a} {items} into {b} {place}s, the same number in each.",
-    ),
-}
-_QUESTIONS = (
-    "How many {items} is that?",
-    "What number of {items} does {who} end up with?",
-    "How many {items} are there in the end?",
-)
-
-
-def _story(std: Standard, s: Structure, rng: random.Random) -> Rendering:
-    who = rng.choice(NAMES)
-    if std.id in MEASURES:
-        thing, unit = rng.choice(MEASURES[std.id])
-        items, place, theme = unit + " of " + thing, "part", thing
-    else:
-        theme, _unit, place = rng.choice(THEMES)
-        items = theme
-    labels: dict[str, str] = {}
-    ordinals = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
-    sentences = []
-    for k, st in enumerate(s.statements):
-        name = st.target
-        assert isinstance(name, str)
-        e = st.expr
-        label = f"the {ordinals[min(k, 6)]} amount"
-        simple = (
-            isinstance(e, Op)
-            and e.op in _SIMPLE
-            and not _is_frac(e)
-            and all(isinstance(x, Num) or _is_frac(x) for x in (e.lhs, e.rhs))
-        )
-        if k == 0 and simple and len(s.statements) > 0:
-            form = rng.choice(_SIMPLE[e.op])  # type: ignore[union-attr]
-            sentences.append(
-                form.format(who=who, items=items, place=place, a=number_text(e.lhs), b=number_text(e.rhs))  # type: ignore[union-attr]
-                + f" Call the result {label}."
-            )
-        elif isinstance(e, Num) or _is_frac(e):
-            sentences.append(
-                rng.choice(("{L} is {n} {items}.", "{who} counts {n} {items}; this is {l}.")).format(
-                    L=label.capitalize(), l=label, n=number_text(e), items=items, who=who
-                )
-            )
-        else:
-            sentences.append(
-                rng.choice(
-                    (
-                        "{L} is {w}, in {items}.",
-                        "Next, {who} works out {l}: {w}.",
-                        "{who} finds that {l} equals {w}.",
-                    )
-                ).format(L=label.capitalize(), l=label, w=_words(e, labels, rng), items=items, who=who)
-            )
-        labels[name] = label
-    asked = s.asked[0]
-    target = labels[asked.name] if isinstance(asked, Var) else _words(asked, labels, rng)
-    question = rng.choice(
-        ("What is {t}, in {items}?", "How many {items} is {t}?", "Find {t}, counted in {items}.")
-    ).format(t=target, items=items)
-    intro = rng.choice(("{who} is keeping track of {items}.", "This is about {who} and some {items}.", ""))
-    text = " ".join(x for x in [intro.format(who=who, items=items), *sentences, question] if x)
-    return Rendering(text, theme.capitalize())
-
-
-# ---------------------------------------------------------------- exercises
-
-
-def _exercise(std: Standard, s: Structure, rng: random.Random) -> Rendering:
-    lines = [f"{st.target} = {_bare(st.expr)}" for st in s.statements]
-    asked = s.asked[0]
-    if std.answer_kind == "compare":
-        form = rng.choice(
-            (
-                "Compare the two numbers and fill in the blank with <, > or =:\n{e}",
-                "Which symbol, <, > or =, makes this true?\n{e}",
-                "Put <, > or = in the blank: {e}",
-            )
-        )
-        return Rendering(form.format(e=_math(asked)), None)
-    if std.answer_kind == "factor-pairs":
-        form = rng.choice(
-            (
-                "List every factor pair of {n}.",
-                "Find all pairs of whole numbers whose product is {n}.",
-                "What are all the factor pairs of {n}? Write each pair smaller number first.",
-            )
-        )
-        return Rendering(form.format(n=number_text(asked)), None)
-    if len(lines) == 1 and isinstance(asked, Var) and asked.name == s.statements[0].target:
-        form = rng.choice(("Calculate {e}.", "What is {e}?", "Work out the value of {e}.", "Evaluate {e}."))
-        text = form.format(e=_bare(s.statements[0].expr))
-        if std.number_types == ("fraction",):
-            text += rng.choice(
-                ("", " Give your answer as a simplified fraction.", " Write the answer in lowest terms.")
-            )
-        return Rendering(text, None)
-    target = asked.name if isinstance(asked, Var) else _bare(asked)
-    form = rng.choice(
-        ("Let {defs}. What is the value of {t}?", "Suppose {defs}. Find {t}.", "Given {defs}, calculate {t}.")
-    )
-    return Rendering(form.format(defs=_join(lines), t=target), None)
-
-
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _equation(std: Standard, s: Structure, rng: random.Random) -> Rendering:
-    unknowns = [a.name for a in s.asked if isinstance(a, Var)]
-    eqs = [f"{_bare(st.expr)} = {st.target.text}" for st in s.statements]  # type: ignore[union-attr]
-    rule = std.rules[0]
-    st = s.statements[0]
-    x = unknowns[0]
-    known = [number_text(n) for n in literals(st.expr) if not n.fixed]
-    total = st.target.text  # type: ignore[union-attr]
-    if rule.endswith("_perimeter") and rule != "rectangle_perimeter":
-        shape = {"triangle_perimeter": "triangle", "quadrilateral_perimeter": "four-sided shape"}.get(rule, "polygon")
-        e = st.expr
-        if isinstance(e, Op) and e.op == "*" and isinstance(e.lhs, Num) and e.lhs.fixed:
-            n = e.lhs.value
-            kind = {3: "an equilateral triangle", 4: "a square"}.get(n, f"a regular polygon with {n} equal sides")
-            text = rng.choice(
-                (
-                    "The perimeter of {k} is {p} units. How long is each side?",
-                    "A garden shaped like {k} has a fence {p} meters long around it. What is the length of one side?",
-                )
-            ).format(k=kind, p=total)
-        elif isinstance(e, Op) and e.op == "+" and isinstance(e.lhs, Op) and e.lhs.op == "*" and e.lhs.lhs.fixed:  # type: ignore[union-attr]
-            text = rng.choice(
-                (
-                    "A rectangle has a perimeter of {p} units and one side of length {k}. How long is the other side?",
-                    "The fence around a rectangular yard is {p} feet long. One side of the yard is {k} feet. "
-                    "How long is the side next to it?",
-                )
-            ).format(p=total, k=_join(known))
-        else:
-            text = rng.choice(
-                (
-                    "A {shape} has sides of {k} units and one side of unknown length. Its perimeter is {p} units. "
-                    "How long is the unknown side?",
-                    "The perimeter of a {shape} is {p} cm. The known sides measure {k} cm. "
-                    "What is the length of the remaining side?",
-                )
-            ).format(shape=shape, k=_join(known), p=total)
-        return Rendering(text, None)
-    if rule in ("square", "cube"):
-        text = rng.choice(
-            (
-                "A {shape} has {what} {p}. How long is one side?",
-                "Find the whole number {x} such that {x}{pow} = {p}.",
-            )
-        ).format(
-            shape="square" if rule == "square" else "cube",
-            what="an area of" if rule == "square" else "a volume of",
-            p=total,
-            x=x,
-            pow="^2" if rule == "square" else "^3",
-        )
-        return Rendering(text, None)
-    if std.contains_ten and std.id == "K.OA.A.4":
-        (n,) = known
-        text = rng.choice(
-            (
-                "What number do you add to {n} to make 10?",
-                "{who} has {n} {items}. How many more does {who} need to have 10?",
-            )
-        ).format(n=n, who=rng.choice(NAMES), items=rng.choice(THEMES)[0])
-        return Rendering(text, None)
-    if len(eqs) == 2:
-        text = rng.choice(
-            (
-                "Solve the system of equations for {u}:\n{e1}\n{e2}",
-                "Find {u} if\n{e1}\n{e2}",
-            )
-        ).format(u=" and ".join(unknowns), e1=eqs[0], e2=eqs[1])
-        return Rendering(text, None)
-    text = rng.choice(("Solve for {x}: {e}.", "What value of {x} makes {e} true?", "Find {x} when {e}.")).format(
-        x=x, e=eqs[0]
-    )
-    return Rendering(text, None)
-
-
-# ---------------------------------------------------------------- entry points
-
-
-def render(standard: Standard | str, structure: Structure, rng: random.Random, style: Style = "story") -> Rendering:
-    """The problem text for `structure`; the phrasing is drawn from `rng`.
+def render(std: Standard, structure: Structure, rng: random.Random, style: Style = "story") -> Rendering:
+    """The problem text for `structure`; every choice is drawn from `rng`.
 
     `style="story"` writes a word problem where the standard has story forms; `"exercise"` always writes the
     bare arithmetic (shorter text, e.g. for tiny models that must learn quickly).
     """
-    std = get_standard(standard) if isinstance(standard, str) else standard
-    _FRACTIONS[0] = "fraction" in std.number_types
-    if std.is_equation:
-        return _equation(std, structure, rng)
-    if style == "story" and std.id in STORY and structure.statements and isinstance(structure.asked[0], Var):
-        return _story(std, structure, rng)
-    return _exercise(std, structure, rng)
+    if style == "exercise":
+        return Rendering(write_exercise(std, structure, rng, pretty=False), None, structure=structure)
+    telling = TELLING[std.id]
+    if telling.worlds and rng.random() < telling.stories:
+        told = tell(std, structure, rng, telling.worlds, telling.puzzles)
+        if told is not None:
+            return Rendering(told.text, told.world.theme, told, structure)
+    return Rendering(write_exercise(std, structure, rng, pretty=True), None, structure=structure)
+
+
+def tell(std: Standard, s: Structure, rng: random.Random, worlds: tuple, puzzles: bool) -> Story | None:
+    """The structure as a story in the first of the (shuffled) worlds that can tell it."""
+    order = list(worlds)
+    rng.shuffle(order)
+    shape = shape_of(s, std)
+    if shape is not None:
+        for world in order:
+            told = tell_shape(shape, world, rng)
+            if told is not None:
+                return told
+        return None
+    if std.is_equation or not all(isinstance(a, Var) for a in s.asked):
+        return None
+    steps, asked = flatten(s, "fraction" in std.number_types)
+    cast = st.cast_of(rng)
+    for world in order + ([PUZZLE] if puzzles else []):
+        if not _plausible(world, steps):
+            continue
+        for _ in range(2):  # a second try, as a change in place chosen early can leave a later step no form
+            tally = st.Tally(cast=list(cast), left=_uses(steps, asked))
+            told: list[st.Told] = []
+            if st.tell_steps(steps, 0, asked, tally, world, rng, told):
+                return Story(world, told, tally, steps, asked)
+    return None
+
+
+def _plausible(world, steps: list[Step]) -> bool:  # noqa: ANN001
+    big = max(max(s.value for s in steps), max(a.value for s in steps for a in s.args))
+    return world.family == "number" or (big <= world.top and big >= world.bottom)
+
+
+def _uses(steps: list[Step], asked: int) -> dict[int, int]:
+    left = {asked: 1}
+    for s in steps:
+        for a in s.args:
+            if a.ref is not None:
+                left[a.ref] = left.get(a.ref, 0) + 1
+    return left
 
 
 def render_followup(
-    standard: Standard | str,
-    original: Structure,
+    std: Standard,
+    original: Rendering,
     followup: Structure,
     kind: FollowupKind,
     rng: random.Random,
     style: Style = "story",
 ) -> str:
-    """The follow-up as the next turn of the dialogue that posed `original`."""
-    std = get_standard(standard) if isinstance(standard, str) else standard
-    _FRACTIONS[0] = "fraction" in std.number_types
+    """The follow-up as the next turn of the dialogue that posed `original`, in the same story."""
+    assert original.structure is not None
+    if original.story is None:
+        return _exercise_followup(std, original.structure, followup, kind, rng, style)
+    told = original.story
     if kind == "counterfactual":
-        old, new = _changed_literal(original, followup)
-        again = render(std, followup, rng, style).text
-        lead = rng.choice(
-            (
-                "Now suppose that {old} had been {new} instead.",
-                "Let's change one thing: instead of {old}, use {new}.",
-                "What if the {old} in the last problem were {new}?",
-            )
-        ).format(old=old, new=new)
-        return f"{lead} Here is the changed problem: {again}"
-    added = followup.statements[-1]
-    answer_name = original.asked[0].name  # type: ignore[union-attr]
-    labels: dict[str, str] = {st.target: st.target for st in original.statements}  # type: ignore[misc]
-    labels[answer_name] = "the answer to the last problem"
-    words = _words(added.expr, labels, rng)
-    others = [
-        st
-        for st in original.statements
-        if st.target != answer_name and st.target in {v.name for v in _vars(added.expr)}
-    ]
-    defs = "; ".join(f"{st.target} = {_bare(st.expr)}" for st in others)
-    context = f" (where {defs})" if defs else ""
-    return rng.choice(
-        (
-            "Continuing from that answer: the new amount is {w}{c}. What is the new amount?",
-            "Building on the last problem, take {w}{c}. What do you get?",
-            "Next step: work out {w}{c}. What is the result?",
-        )
-    ).format(w=words, c=context)
+        return _counterfactual(told, original.structure, followup, rng)
+    text = _continue(std, told, followup, rng) or _continue(std, told, followup, rng, NEXT_STEP)
+    return text if text is not None else _exercise_followup(std, original.structure, followup, kind, rng, style)
 
 
-def _vars(e: Expr) -> list[Var]:
-    if isinstance(e, Var):
-        return [e]
-    if isinstance(e, (Op, Compare)):
-        return _vars(e.lhs) + _vars(e.rhs)
-    return []
+def _counterfactual(told: Story, before: Structure, after: Structure, rng: random.Random) -> str:
+    old, new = literal_order(before), literal_order(after)
+    k = next(i for i, (a, b) in enumerate(zip(old, new)) if a.text != b.text)
+    i = next(i for i, t in enumerate(told.told) if k in t.lits)
+    sentence = told.told[i]
+    numbers = dict(sentence.numbers)
+    was: dict[str, str] = {}
+    for letter, lits in sentence.slots.items():
+        if k in lits:
+            texts = [new[j].text for j in lits]
+            numbers[letter] = _rewrite(sentence.numbers[letter], texts, lits, new)
+            mod = next(m for n, m in SLOT.findall(sentence.template) if n == letter)
+            before = sentence.numbers[letter]
+            if isinstance(before, list):
+                before, mod = before[lits.index(k)], "U"
+            was[letter] = amount(told.world, before, "U" if mod in ("T", "list") else mod)
+    changed = fill(sentence.template, told.world, numbers, sentence.holders, Voice(), pronouns=False, changed=was)
+    question = told.told[-1]
+    if i == len(told.told) - 1:
+        return rng.choice(_QUESTION_LEADS).format(s=changed)
+    s = changed if changed.split(" ", 1)[0].strip(",'s") in {h.key for h in sentence.holders.values()} else (
+        changed[:1].lower() + changed[1:])  # fmt: skip
+    again = fill(question.template, told.world, dict(question.numbers), question.holders, Voice(), pronouns=False)
+    return f"{rng.choice(_LEADS).format(s=s)} {again}"
 
 
-def _changed_literal(a: Structure, b: Structure) -> tuple[str, str]:
-    """The first literal that differs between two structures of the same shape, as written."""
-    la = [t for st in a.statements for t in _targets_and_literals(st)] + [n for e in a.asked for n in literals(e)]
-    lb = [t for st in b.statements for t in _targets_and_literals(st)] + [n for e in b.asked for n in literals(e)]
-    for x, y in zip(la, lb):
-        if x.text != y.text:
-            return x.text, y.text
-    return expr_text(a.asked[0]), expr_text(b.asked[0])
+def _rewrite(old: str | list[str], texts: list[str], lits: tuple[int, ...], new: list) -> str | list[str]:  # noqa: ANN001
+    if isinstance(old, list):  # the known sides of a polygon: one of them changed
+        return [new[j].text for j in lits]
+    if len(texts) == 2:  # a fraction
+        return texts[0] if texts[1] == "1" else f"{texts[0]}/{texts[1]}"
+    return texts[0]
 
 
-def _targets_and_literals(st) -> list[Num]:  # noqa: ANN001
-    return ([st.target] if isinstance(st.target, Num) else []) + literals(st.expr)
+def _continue(std: Standard, told: Story, followup: Structure, rng: random.Random,
+              world: World | None = None) -> str | None:  # fmt: skip
+    """An incremental follow-up: the new steps told about the same people, then the new question; with `world`
+    NEXT_STEP, told about "your answer" instead, when the story's own forms cannot tell them."""
+    if told.steps is None:
+        return None
+    steps, asked = flatten(followup, "fraction" in std.number_types)
+    tally = told.tally.copy()
+    tally.loose = True
+    if world is not None:
+        answer = Holder("@answer", has="your answer")
+        tally = st.Tally(holders={"@answer": answer}, holds={"@answer": told.asked}, where={told.asked: "@answer"},
+                         left=dict(tally.left), loose=True)  # fmt: skip
+    before, after = _uses(told.steps, told.asked), _uses(steps, asked)
+    tally.left = {j: after.get(j, 0) for j in range(len(steps))}
+    for j in range(len(told.steps)):
+        tally.left[j] = told.tally.left.get(j, 0) + after.get(j, 0) - before.get(j, 0)
+    tally.voice.last_subject = None
+    out: list[st.Told] = []
+    if not st.tell_steps(steps, len(told.steps), asked, tally, world or told.world, rng, out):
+        return None
+    return " ".join(t.text for t in out)
+
+
+def _exercise_followup(std: Standard, before: Structure, after: Structure, kind: FollowupKind,
+                       rng: random.Random, style: Style) -> str:  # fmt: skip
+    pretty = style != "exercise"
+    if kind == "counterfactual":
+        return rng.choice(EXERCISE_LEADS).format(e=write_exercise(std, after, rng, pretty))
+    return next_step(std, before, after, rng, pretty)
+
+
+__all__ = ["Rendering", "Style", "number_text", "render", "render_followup"]

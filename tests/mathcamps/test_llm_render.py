@@ -231,3 +231,62 @@ def test_extract_structure_and_same_answer() -> None:
     assert same_answer(sys_a, sys_b)  # renamed unknowns
     assert not same_answer(s("[[question p = ['1 _ 2']]]"), s("[[question p = ['2 _ 1']]]"))
     assert parse_structure(extract_structure("[[var a = 1]]\n[[question q = ['a']]]") or "").question == "q"
+
+
+# ---------------------------------------------------------------- a whole set, per standard, from the command line
+
+
+def test_render_set_replaces_rejected_groups_from_the_same_stream(server: str) -> None:
+    from mathcamps.generate import problem_group
+    from mathcamps.render.llm import render_set
+    from mathcamps.standards import resolve_standards
+
+    stds = resolve_standards("2.NBT.B.5,K.CC.C.7")
+    make = lambda std, i: problem_group(std, 0, i, True, False)  # noqa: E731
+    renderer = LLMRenderer(OpenAIChatBackend(server + "/v1", "tiny-chat", concurrency=4))
+    problems, reports = render_set(stds, 6, make, renderer)
+    originals = [p for p in problems if p.type == "original-problem"]
+    assert [p.standard for p in originals].count("2.NBT.B.5") == 6
+    # the fake model misreads 13 as 14 and refuses 99: those originals are replaced by later indices
+    used = sorted(int(p.id.split("-")[-2]) for p in originals if p.standard == "2.NBT.B.5")
+    rejected = reports["2.NBT.B.5"].attempted["original-problem"] - reports["2.NBT.B.5"].accepted["original-problem"]
+    assert used[-1] == 5 + rejected and len(set(used)) == 6
+    assert all("13" not in p.structure.split("\ntheme")[0] for p in originals if p.standard == "2.NBT.B.5")
+    assert reports["K.CC.C.7"].exempt > 0 and reports["K.CC.C.7"].attempted == {}
+    again, _ = render_set(stds, 6, make, renderer)
+    assert again == problems  # a pure function of the arguments and the replies
+
+
+def test_cli_renders_through_an_endpoint_and_reports_acceptance(server: str, tmp_path, capsys) -> None:
+    from mathcamps.generate import main
+    from mathcamps.io import read_problems
+
+    out = tmp_path / "llm.jsonl"
+    argv = ["--standards", "2.NBT.B.5", "--per-standard", "4", "--seed", "0", "--render", "llm",
+            "--llm", server + "/v1", "--llm-model", "tiny-chat", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "2.NBT.B.5" in printed and "%" in printed and "wrote" in printed
+    problems = read_problems(out)
+    assert sum(p.type == "original-problem" for p in problems) == 4
+    assert all(p.statement.startswith("PROBLEM<<") for p in problems)
+    with pytest.raises(ValueError, match="needs --llm"):
+        main(["--standards", "2.NBT.B.5", "--render", "llm", "--out", str(out)])  # no --llm
+
+
+def test_a_model_folder_is_opened_by_the_registered_backend(monkeypatch) -> None:
+    import mathcamps.render.chat as llm
+
+    monkeypatch.setattr(llm, "entry_points", lambda group: [])
+    with pytest.raises(ValueError, match="no local-model backend is registered"):
+        llm.open_chat_backend("some/model")
+
+    class Entry:
+        name = "hf"
+
+        def load(self):  # noqa: ANN202
+            return lambda spec, **options: ("opened", spec)
+
+    monkeypatch.setattr(llm, "entry_points", lambda group: [Entry()] if group == "mathcamps.chat_backends" else [])
+    assert llm.open_chat_backend("some/model") == ("opened", "some/model")
+    assert isinstance(llm.open_chat_backend("http://127.0.0.1:1/v1", "m"), OpenAIChatBackend)
