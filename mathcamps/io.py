@@ -126,7 +126,7 @@ def read_json(path: str | Path) -> Any:
 
 def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
               skipped: list[str] | None = None) -> list[tuple[str, Any]]:
-    """The rows of a records file, each with where it was read (`file:line`, or `file[i]` in a JSON list).
+    """The rows of a records file, each with where it was read (`file:line`, the line a row starts on).
 
     A `.jsonl` file (optionally gzipped) is read a line at a time; a `.json` file, or a file whose text starts
     with `[`, is one document: its items, or the document itself when it is an object. A last line torn by a
@@ -137,9 +137,7 @@ def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
     path = Path(path)
     data = _bytes(path)
     if _kind(path) == "json" or (_kind(path) is None and data.lstrip()[:1] == b"["):
-        document = _parse(data, str(path)) if data.strip() else []
-        rows = list(enumerate(document)) if isinstance(document, list) else [(None, document)]
-        located = [(str(path) if i is None else f"{path}[{i}]", row) for i, row in rows]
+        located = _json_rows(path, data)
     else:
         located = _jsonl_rows(path, data, repair, skipped)
     if not located and not empty_ok:
@@ -147,6 +145,24 @@ def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
             raise RecordFileError(f"no readable rows in {path} ({len(skipped)} skipped; the first: {skipped[0]})")
         raise RecordFileError(f"no rows in {path}")
     return located
+
+
+def _json_rows(path: Path, data: bytes) -> list[tuple[str, Any]]:
+    """The items of a JSON list, each located by the line it starts on (the whole document if it is no list)."""
+    if not data.strip():
+        return []
+    if not data.lstrip().startswith(b"["):
+        return [(str(path), _parse(data, str(path)))]
+    _parse(data, str(path))  # the whole document's checks first: UTF-8, JSON, depth
+    text = data.decode("utf-8")
+    decoder, located, pos = json.JSONDecoder(), [], text.index("[") + 1
+    while True:
+        pos += len(text[pos:]) - len(text[pos:].lstrip(" \t\r\n,"))
+        if pos >= len(text) or text[pos] == "]":
+            return located
+        row, end = decoder.raw_decode(text, pos)
+        located.append((f"{path}:{text.count(chr(10), 0, pos) + 1}", row))
+        pos = end
 
 
 def read_jsonl(path: str | Path, *, repair: bool = False, empty_ok: bool = False) -> list[Any]:

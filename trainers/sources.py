@@ -9,14 +9,13 @@ naming the file and line (or the dataset and row) and the field, or, with `skip_
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mathcamps.generate import generate_problems
-from mathcamps.io import read_problems, read_reference
+from mathcamps.io import RecordFileError, read_problems, read_reference, read_rows
 from mathcamps.problem import Problem
 from mathcamps.render.templates import Style
 from mathcamps.standards import STANDARD_IDS, unknown_standard_message
@@ -156,7 +155,12 @@ def read_conversations(source: Source, skip_bad_rows: bool = False) -> Read:
     """The conversations of a `file` or `dataset` source."""
     if source.kind == "file":
         assert source.file is not None
-        return _convert(_file_rows(Path(source.file)), source.format, source.fields, skip_bad_rows)
+        rows, skipped = _file_rows(Path(source.file), skip_bad_rows)
+        read = _convert(rows, source.format, source.fields, skip_bad_rows)
+        # Lines that are not even JSON are bad rows too; the report shows one of those first.
+        read.rows, read.bad = read.rows + len(skipped), read.bad + len(skipped)
+        read.first_bad = skipped[0] if skipped else read.first_bad
+        return read
     dataset = _load_dataset(source)
     fmt = source.format
     if fmt == "auto":
@@ -199,53 +203,17 @@ def _convert(rows: Iterable[tuple[str, Any]], fmt: Format, fields: Fields | None
     return out
 
 
-def _file_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    """(where, row) for each row of a JSONL or JSON file; an unreadable row comes as a `DataFileError`."""
+def _file_rows(path: Path, skip_bad_rows: bool) -> tuple[list[tuple[str, Any]], list[str]]:
+    """(where, row) for each row of a JSONL or JSON file, through the one records reader (`mathcamps.io`), and
+    the errors of the lines it skipped (only with `skip_bad_rows`; else the first bad line raises)."""
     if not path.is_file():
         raise DataFileError(f"data file {str(path)!r} does not exist")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        yield from _json_array_rows(path, text)
-        return
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield f"{path}:{line_no}", json.loads(line)
-        except json.JSONDecodeError as error:
-            yield f"{path}:{line_no}", DataFileError(
-                f"{path}:{line_no}: not valid JSON ({error.msg} at column {error.colno})")
-
-
-def _json_array_rows(path: Path, text: str) -> Iterator[tuple[str, Any]]:
-    """The rows of a JSON list, each with the line it starts on (a JSON error stops the file: nothing after it
-    can be placed)."""
-    decoder = json.JSONDecoder()
-
-    def line_of(pos: int) -> int:
-        return text.count("\n", 0, pos) + 1
-
-    def skip_space(pos: int) -> int:
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        return pos
-
-    pos = skip_space(0)
-    if not text.startswith("[", pos):
-        raise DataFileError(f"{path}:{line_of(pos)}: a .json data file must hold a list of rows")
-    pos = skip_space(pos + 1)
-    while pos < len(text) and text[pos] != "]":
-        try:
-            row, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as error:
-            where = f"{path}:{error.lineno}"
-            raise DataFileError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
-        yield f"{path}:{line_of(pos)}", row
-        pos = skip_space(end)
-        if pos < len(text) and text[pos] == ",":
-            pos = skip_space(pos + 1)
-        elif pos < len(text) and text[pos] != "]":
-            raise DataFileError(f"{path}:{line_of(pos)}: not valid JSON (expected ',' or ']' between rows)")
+    skipped: list[str] | None = [] if skip_bad_rows else None
+    try:
+        rows = read_rows(path, skipped=skipped)
+    except RecordFileError as error:
+        raise DataFileError(str(error)) from None
+    return rows, skipped or []
 
 
 def _load_dataset(source: Source):

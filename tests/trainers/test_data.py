@@ -92,7 +92,7 @@ def test_jsonl_reads_chat_messages_and_instruction_rows(tmp_path, tokenizer):
 
 
 @pytest.mark.parametrize(("line", "why"), [
-    ('{"messages": [{"role": "user", "content": "hi"}', "not valid JSON"),
+    ('{"messages": [{"role": "user", "content": "hi"}', "not JSON"),
     ('["a list"]', "expected a JSON object, got list"),
     ('{"messages": []}', "'messages' must be a non-empty list"),
     ('{"messages": [{"role": "user", "content": "hi"}]}', "the last message must be the assistant's"),

@@ -198,14 +198,14 @@ def test_bad_rows_stop_the_run_or_are_skipped_and_reported(tmp_path, tokenizer, 
                                                  {"instruction": "Add.", "output": ""}])
     data = MathCampsData(jsonl=[path], cache_dir=tmp_path / "cache")
     data.set_tokenizer(tokenizer)
-    with pytest.raises(DataFileError, match="chat.jsonl:2: not valid JSON"):
+    with pytest.raises(DataFileError, match="chat.jsonl:2: not JSON"):
         data.setup("fit")
     data = MathCampsData(jsonl=[path], skip_bad_rows=True, cache_dir=tmp_path / "cache")
     data.set_tokenizer(tokenizer)
     with caplog.at_level(logging.INFO):
         data.setup("fit")
     assert (data.counts[0].rows, data.counts[0].bad, len(data.train_examples)) == (3, 2, 1)
-    assert "3 rows, 2 bad rows skipped (first: " in caplog.text and "chat.jsonl:2: not valid JSON" in caplog.text
+    assert "3 rows, 2 bad rows skipped (first: " in caplog.text and "chat.jsonl:2: not JSON" in caplog.text
 
 
 def test_token_ids_are_cached_by_conversations_and_tokenizer(tmp_path, tokenizer, monkeypatch):
