@@ -19,6 +19,7 @@ from jsonargparse import auto_cli
 from rich.console import Console
 from rich.table import Table
 
+from mathcamps.io import write_atomic
 from probes.analysis import load_series
 from probes.study import Study, analyse, study_json
 
@@ -100,7 +101,7 @@ def main(path: Path, against: Path | None = None, threshold: float = 0.5, alpha:
     print_study(study)
     target = out or Path(path) / "analysis.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(study_json(study), indent=2))
+    write_atomic(target, json.dumps(study_json(study), indent=2))
     Console().print(f"wrote {target}")
     return study
 

@@ -36,6 +36,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from rich.console import Console
 from rich.table import Table
 
+from mathcamps.io import write_atomic
 from mathcamps.problem import Problem, grade_order
 from mathcamps.render.templates import Style
 from probes import probe_wandb
@@ -236,7 +237,7 @@ class MathCampsProbe(L.Callback):
         rank_zero_info(f"MathCampsProbe: prompt {self.chosen['prompt']!r} -> {self.chosen['chosen']} "
                        f"({'own chat template' if self.chosen['own_chat_template'] else 'no chat template of its own'}"
                        f"); problems: {self.chosen['problems']}")
-        (self.run_dir(trainer) / "protocol.json").write_text(json.dumps(self.chosen, indent=2))
+        write_atomic(self.run_dir(trainer) / "protocol.json", json.dumps(self.chosen, indent=2))
         for logger in trainer.loggers:
             try:
                 logger.log_hyperparams({f"mathcamps/protocol/{k}": v for k, v in self.chosen.items()})
@@ -264,9 +265,8 @@ class MathCampsProbe(L.Callback):
         return self._run_dir
 
     def _save_problems(self, trainer: L.Trainer) -> None:
-        with open(self.run_dir(trainer) / "problems.jsonl", "w") as f:
-            for p in self.problems:
-                f.write(json.dumps(p.to_json()) + "\n")
+        write_atomic(self.run_dir(trainer) / "problems.jsonl", "".join(json.dumps(p.to_json()) + "\n"
+                                                                       for p in self.problems))
 
     def _save(self, trainer: L.Trainer, result: ProbeResult, records: list[Record]) -> None:
         out = self.run_dir(trainer)
@@ -301,7 +301,7 @@ class MathCampsProbe(L.Callback):
                   "gains": end.gains, "regressions": end.regressions, "followups": end.followups,
                   "probe_seconds": probe_seconds, "fit_seconds": wall}
         path = self.run_dir(trainer) / "summary.json"
-        path.write_text(json.dumps(report, indent=2))
+        write_atomic(path, json.dumps(report, indent=2))
         probe_wandb.log_summary(trainer, report)
 
         table = Table(title=f"MathCAMPS probe: {sum(not p.is_followup for p in self.problems)} held-out problems, "

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from jsonargparse import ArgumentParser, set_parsing_settings
 from rich.console import Console
 
+from mathcamps.io import write_atomic
 from mathcamps.problem import Problem
 from probes import protocol as protocols
 from probes.checkpoints import (
@@ -165,10 +166,10 @@ def _prepare_out_dir(cfg: SweepConfig, problems: list[Problem], checkpoints: lis
     listed = {c["key"] for c in known}
     known += [{"key": c.key, **asdict(c)} for c in checkpoints if c.key not in listed]
     manifest = {"name": cfg.name or out.name, "eval": settings, "problems": asdict(cfg.problems), "checkpoints": known}
-    manifest_path.write_text(json.dumps(manifest, indent=2))
-    with open(out / "problems.jsonl", "w") as f:
-        for p in problems:
-            f.write(json.dumps({**p.to_json(), "hash": problem_hash(p)}) + "\n")
+    # Written whole or not at all: a sweep killed here (or a full disk) leaves the previous manifest readable.
+    write_atomic(manifest_path, json.dumps(manifest, indent=2))
+    write_atomic(out / "problems.jsonl", "".join(json.dumps({**p.to_json(), "hash": problem_hash(p)}) + "\n"
+                                                 for p in problems))
     return out
 
 
