@@ -32,6 +32,7 @@ from transformers.cache_utils import Cache, DynamicCache, DynamicLayer
 
 from probes.backends import Completion, FinishReason, GenerationSettings, stop_point
 from probes.backends.guess import DraftLength, PromptLookup
+from trainers.hf import adds_bos
 
 
 class _BufferLayer(DynamicLayer):
@@ -134,6 +135,9 @@ class HFBackend:
         self.eos_ids = frozenset(eos)
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else model.generation_config.pad_token_id
         self.pad_id = pad if pad is not None else 0
+        # A model whose tokenizer puts BOS before text (base Llama, Gemma, Mistral) saw BOS first in pretraining:
+        # a prompt gets it once, whether or not its chat template already wrote it.
+        self.bos_id = tokenizer.bos_token_id if adds_bos(tokenizer) else None
         # A peft wrapper passes keyword arguments through: ask the model underneath which ones it takes.
         params = inspect.signature(getattr(model, "get_base_model", lambda: model)().forward).parameters
         # transformers 5 renamed `past_key_values` to `cache` (the old name warns); use whichever forward takes.
@@ -177,6 +181,8 @@ class HFBackend:
         if not prompts:
             return
         ids = self.tokenizer(prompts, add_special_tokens=False)["input_ids"]
+        if self.bos_id is not None:
+            ids = [x if x[:1] == [self.bos_id] else [self.bos_id, *x] for x in ids]
         if any(len(x) == 0 for x in ids):
             raise ValueError(f"prompt {next(i for i, x in enumerate(ids) if not x)} is empty after tokenisation")
         # At least one token of every prompt stays outside the prefix: its logits give the first new token.

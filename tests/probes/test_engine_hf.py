@@ -171,3 +171,22 @@ def test_confirmed_guesses_are_the_greedy_tokens(runs, prompts):
     reference = hf_generate(model, tok, prompts, 40, 5, backend.eos_ids)
     assert [list(got[i].token_ids) for i in range(len(prompts))] == reference
     assert backend.accepted > 50 and backend.drafted > 2 * backend.accepted
+
+
+def test_a_prompt_starts_with_bos_once_for_a_tokenizer_that_adds_it(family_model_dir, varied):
+    # Base Llama adds BOS before any text and saw it first in pretraining: the probe's prompts get it once,
+    # whether a plain few-shot prompt (no BOS written) or a chat template that already wrote it.
+    path = family_model_dir("llama-base")
+    model, tok = AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
+    backend = HFBackend(model, tok, GenerationSettings(max_new_tokens=3, stop_at_answer_line=False), batch_size=2)
+    assert backend.bos_id == tok.bos_token_id is not None
+    seen = []
+    forward = backend._forward
+    backend._forward = lambda ids, *a, **k: (seen.append(ids[:, :2].tolist()), forward(ids, *a, **k))[1]
+    plain = "Problem: 2 + 3 = ?\nSolution:"
+    done = dict(backend.generate([plain, tok.bos_token + plain]))
+    first_rows = [row for call in seen for row in call if len(row) == 2][:2]
+    assert all(row[0] == tok.bos_token_id and row[1] != tok.bos_token_id for row in first_rows), first_rows
+    assert done[0].prompt_tokens == done[1].prompt_tokens == len(tok(plain)["input_ids"])  # HF's own encoding
+    # A tokenizer that adds no BOS (the scratch one) gets none.
+    assert HFBackend(*varied, GenerationSettings(max_new_tokens=1)).bos_id is None
