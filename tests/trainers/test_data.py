@@ -1,6 +1,7 @@
 """The instruction-tuning data: loss on the reply only, EOS at its end, held-out structures never trained on."""
 
 import json
+import random
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from mathcamps.generate import generate_problems
 from mathcamps.grammar.parse import structure_key
 from tests.conftest import QUICK_STANDARDS
 from tests.reference import reference_dir
+from trainers.batches import first_fit, slots_of
 from trainers.data import IGNORE, EpochBatches, MathCampsData, encode_example, fit_rows, pack, shuffled_batches
 from trainers.hf import DEFAULT_CHAT_TEMPLATE, load_tokenizer, use_training_template
 from trainers.sources import DataFileError, chat_messages, read_chat_jsonl, read_published
@@ -219,6 +221,25 @@ def test_fit_rows_packs_first_fit_decreasing_and_keeps_every_example():
     # 5+3 and 4+3+1: two full rows, where one padded row per example would take 5 rows of 5.
     assert [r["input_ids"] for r in rows] == [[5] * 5 + [3] * 3, [4] * 4 + [3] * 3 + [1]]
     assert [r["position_ids"] for r in rows] == [[*range(5), *range(3)], [*range(4), *range(3), 0]]
+
+
+def test_fit_rows_narrows_the_rows_when_that_takes_fewer_slots():
+    examples = [{"input_ids": [n] * n, "labels": [n] * n} for n in (4, 4, 3, 3, 2)]
+    # First fit at the full width gives rows of 4+4+2 and 3+3, so a batch of 2 x 10 slots; 2 rows of 8 hold it.
+    rows = fit_rows(examples, max_len=10)
+    assert [r["input_ids"] for r in rows] == [[4] * 8, [3] * 6 + [2] * 2]
+
+
+def test_fit_rows_keeps_every_example_in_no_more_slots_than_full_width_rows():
+    rng = random.Random(3)
+    for _ in range(200):
+        lengths = [rng.randint(1, 40) for _ in range(rng.randint(1, 40))]
+        examples = [{"input_ids": [i] * n, "labels": [i] * n} for i, n in enumerate(lengths)]
+        rows = fit_rows(examples, max_len=48)
+        full = first_fit(sorted(examples, key=lambda e: -len(e["input_ids"])), 48)
+        assert sorted(t for r in rows for t in r["input_ids"]) == sorted(t for e in examples for t in e["input_ids"])
+        assert max(len(r["input_ids"]) for r in rows) <= 48
+        assert len(rows) * max(len(r["input_ids"]) for r in rows) <= slots_of(full)
 
 
 def test_padding_free_batches_keep_the_examples_targets_and_loss(tiny_model_dir, tokenizer):
