@@ -178,7 +178,7 @@ def _generate_with_progress(
                         tally.counterfactual += 1
                     yield p
                 bar.update(1)
-                bar.set_postfix_str(std.id)
+                bar.set_postfix_str(std.id, refresh=False)  # a refresh per problem would defeat mininterval
 
 
 def _summary(tallies: dict[str, _Tally]) -> str:
