@@ -21,6 +21,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import tempfile
 import warnings
 import zlib
@@ -42,6 +43,8 @@ _REQUIRED = ("id", "standard", "statement", "answer")
 
 MAX_DEPTH = 64  # nesting of a record's JSON; no record of ours comes near, and deeper input would overflow repr()
 QUOTE_CHARS = 60  # the most of any value an error message quotes
+_SPACE = re.compile(r"\s*")
+_DECODER = json.JSONDecoder()
 
 
 class RecordFileError(ValueError):
@@ -97,21 +100,35 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _parse(raw: bytes, where: str) -> Any:
-    """One JSON value from `raw`, or a RecordFileError that says `where` and what is wrong."""
+def _decode(raw: bytes, where: str) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RecordFileError(f"{where}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})") from None
+
+
+def _parse(raw: bytes, where: str) -> Any:
+    """One JSON value from `raw`, or a RecordFileError that says `where` and what is wrong."""
+    text = _decode(raw, where)
+    return _value(text, _SPACE.match(text).end(), where, whole=True)[0]
+
+
+def _value(text: str, pos: int, where: str, whole: bool = False) -> tuple[Any, int]:
+    """The JSON value starting at `pos` in `text` and where it ends; with `whole`, only space may follow it.
+
+    The errors are json's own, with the line and column in the whole text, under `where`.
+    """
     try:
-        value = json.loads(text)
+        value, end = _DECODER.raw_decode(text, pos)
+        if whole and (rest := _SPACE.match(text, end).end()) != len(text):
+            raise json.JSONDecodeError("Extra data", text, rest)
     except json.JSONDecodeError as err:
         raise RecordFileError(f"{where}: not JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
     except RecursionError:
         raise RecordFileError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels") from None
     if _depth(value) > MAX_DEPTH:
         raise RecordFileError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
-    return value
+    return value, end
 
 
 def read_json(path: str | Path) -> Any:
@@ -148,21 +165,29 @@ def read_rows(path: str | Path, *, repair: bool = False, empty_ok: bool = False,
 
 
 def _json_rows(path: Path, data: bytes) -> list[tuple[str, Any]]:
-    """The items of a JSON list, each located by the line it starts on (the whole document if it is no list)."""
-    if not data.strip():
-        return []
+    """The items of a JSON list, each located by the line it starts on (the whole document if it is no list).
+
+    The list is read once, an item at a time, so that each item's position (hence its line) is known.
+    """
+    where = str(path)
     if not data.lstrip().startswith(b"["):
-        return [(str(path), _parse(data, str(path)))]
-    _parse(data, str(path))  # the whole document's checks first: UTF-8, JSON, depth
-    text = data.decode("utf-8")
-    decoder, located, pos = json.JSONDecoder(), [], text.index("[") + 1
-    while True:
-        pos += len(text[pos:]) - len(text[pos:].lstrip(" \t\r\n,"))
-        if pos >= len(text) or text[pos] == "]":
-            return located
-        row, end = decoder.raw_decode(text, pos)
-        located.append((f"{path}:{text.count(chr(10), 0, pos) + 1}", row))
-        pos = end
+        return [(where, _parse(data, where))] if data.strip() else []
+    text = _decode(data, where)
+    located: list[tuple[str, Any]] = []
+    pos = _SPACE.match(text, text.index("[") + 1).end()
+    line, counted = 1, 0  # newlines are counted once, up to the item being read
+    while not text.startswith("]", pos):
+        line, counted = line + text.count("\n", counted, pos), pos
+        row, pos = _value(text, pos, where)
+        located.append((f"{where}:{line}", row))
+        pos = _SPACE.match(text, pos).end()
+        comma = text.startswith(",", pos)
+        pos = _SPACE.match(text, pos + 1).end() if comma else pos
+        if comma == text.startswith("]", pos):  # a value must follow a comma, and only a comma or `]` a value
+            _value(text, _SPACE.match(text).end(), where, whole=True)  # raises, with json's line and column
+    if text[pos + 1 :].strip():
+        _value(text, _SPACE.match(text).end(), where, whole=True)
+    return located
 
 
 def read_jsonl(path: str | Path, *, repair: bool = False, empty_ok: bool = False) -> list[Any]:
