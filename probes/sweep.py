@@ -228,8 +228,6 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
 
     Raises `SkippedCheckpoints` at the end when some checkpoints could not be read (each is reported as met).
     """
-    import torch  # here, not at the top: parsing a sweep config (and --help) needs no torch
-
     console = console or Console()
     problems = sweep_problems(cfg.problems)
     skipped: list[UnreadableCheckpoint] = []
@@ -266,9 +264,9 @@ def run_sweep(cfg: SweepConfig, console: Console | None = None) -> Path:
                     # The prompter sees the whole set, so a shard is asked exactly as the whole would be.
                     prompter = protocol.prompter(tokenizer, problems)
                     console.print(f"  {ckpt.name}: prompt {protocol.choose(tokenizer)}")
-                    with torch.no_grad():
-                        records = protocols.answer(model, tokenizer, mine, protocol, cfg.eval.batch_size, prompter,
-                                                   done, write)
+                    # No grad context here: the HF backend generates under `torch.inference_mode` itself.
+                    records = protocols.answer(model, tokenizer, mine, protocol, cfg.eval.batch_size, prompter,
+                                               done, write)
                     done |= {r.id: r for r in records}
                 del model
             if shard is not None:

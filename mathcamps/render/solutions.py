@@ -30,9 +30,9 @@ def answer_line_text(std: Standard, structure: Structure, solved: Answer | None 
     """
     a = answer(std, structure) if solved is None else solved
     if isinstance(a, Mapping):
-        return ", ".join(f"{k} = {_fmt(_norm(v.value), std)}" for k, v in a.values)
+        return ", ".join(f"{k} = {_fmt(v.value, std)}" for k, v in a.values)
     if isinstance(a, Number):
-        return _fmt(_norm(a.value), std, _has_decimals(structure))
+        return _fmt(a.value, std, _has_decimals(structure))
     return str(a)
 
 
