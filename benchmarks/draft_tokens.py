@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout: its packages
 
+from probes.backends.guess import DRAFT_TOKENS  # noqa: E402  (after the path is set)
+
 STANDARDS = ["K.CC.C.7", "K.NBT.A.1", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "3.OA.C.7"]
 
 
@@ -34,7 +36,7 @@ def main() -> None:
     parser.add_argument("--style", choices=("exercise", "story"), default="exercise")
     parser.add_argument("--prompt", choices=("chat", "paper", "plain"), default="chat")
     parser.add_argument("--max-new-tokens", type=int, default=64)
-    parser.add_argument("--draft-tokens", type=int, default=4)
+    parser.add_argument("--draft-tokens", type=int, default=DRAFT_TOKENS)
     parser.add_argument("--rounds", type=int, default=5, help="runs of each setting, alternating")
     args = parser.parse_args()
 

@@ -13,7 +13,7 @@ second (tokens of the responses as kept, counted with the same tokenizer for bot
 ratio, and how many responses are identical. Our engine's `### Answer:`-line stop is off here, as lm-eval has no
 such rule; with it on, real models stop sooner still.
 
-Ours runs twice: as a user runs it (`--draft-tokens 4`) and with guessing off (`ours-k0`). The random model
+Ours runs twice: as a user runs it (`--draft-tokens` at its default) and with guessing off (`ours-k0`). The random model
 answers every prompt by repeating one token, so every guess is confirmed: the first figure is guessing's best
 case, the second what the engine does without it.
 
@@ -38,24 +38,28 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout: its packages, not an installed copy
+
+from probes.backends.guess import DRAFT_TOKENS  # noqa: E402  (after the path is set; imports no torch)
+
 STOP = "@@@"
-# Ours as a user runs it (guessing up to 4 tokens per step), and with guessing off: the random model's answers
+# Ours as a user runs it (up to DRAFT_TOKENS guesses per step), and with guessing off: the random model's answers
 # repeat one token, the best case for guesses, so both are shown.
-SYSTEMS = {"ours": 4, "ours-k0": 0}
-BENCH_STANDARDS = ["K.CC.C.7", "K.OA.A.5", "1.OA.A.1", "2.NBT.B.5", "2.NBT.B.7", "3.OA.C.7"]
+SYSTEMS = {"ours": DRAFT_TOKENS, "ours-k0": 0}
 
 
 def prepare(work: Path, per_standard: int, seed: int) -> dict[str, Path]:
     """The model, problems, template and lm-eval task YAML under `work`."""
     from mathcamps.generate import generate_problems
     from mathcamps.io import write_problems
+    from mathcamps.standards import STANDARDS
     from probes.prompts import PLACEHOLDER, paper_messages, render_plain
     from trainers.scratch import ScratchModel, save_scratch_model
 
-    problems = generate_problems(BENCH_STANDARDS, per_standard, seed, followups=False)
+    standards = [s.id for s in STANDARDS]  # every standard: word problems and exercises, short and long prompts
+    problems = generate_problems(standards, per_standard, seed, followups=False)
     template = render_plain([*paper_messages(), {"role": "user", "content": PLACEHOLDER}])
-    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(BENCH_STANDARDS, 300, seed + 1, followups=False)]
-    size = ScratchModel(vocab_size=2048, hidden_size=256, num_layers=9, num_heads=4, intermediate_size=768)
+    texts = [f"{p.statement}\n{p.solution}" for p in generate_problems(standards, 30, seed + 1, followups=False)]
+    size = ScratchModel(vocab_size=2048, hidden_size=256, num_layers=9, num_heads=4, intermediate_size=768, seed=0)
     model = save_scratch_model(work / "model", [*texts, template], size)
     data = work / "problems.jsonl"
     write_problems(problems, data)
@@ -158,12 +162,14 @@ def child(system: str, work: Path, out: Path) -> None:
 def spawn(system: str, work: Path, out: Path) -> dict:
     env = os.environ | {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
                         "PYTHONPATH": str(REPO)}
+    start = time.perf_counter()
     proc = subprocess.run([sys.executable, __file__, "--child", system, "--work", str(work), "--out", str(out)],
                           capture_output=True, text=True, env=env, cwd=REPO)
+    process_s = time.perf_counter() - start  # the whole process, as a user waits for it: imports included
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"{system} run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1][len("RESULT ") :])
+    return json.loads(lines[-1][len("RESULT ") :]) | {"process_s": process_s}
 
 
 def main() -> None:
@@ -188,7 +194,7 @@ def main() -> None:
         n_params = sum(p.numel() for p in __import__("transformers").AutoModelForCausalLM.from_pretrained(
             paths["model"]).parameters())
         print(f"model: {n_params / 1e6:.1f}M parameters, vocab {len(tok)}; "
-              f"{args.per_standard} problems x {len(BENCH_STANDARDS)} standards; threads "
+              f"{args.per_standard} problems x every standard; threads "
               f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
         runs: dict[str, list[dict]] = {"ours": [], "ours-k0": [], "lmeval": []}
         for i in range(args.repeats):
@@ -198,12 +204,14 @@ def main() -> None:
                 result["tokens"] = tokens
                 runs[system].append(result)
                 wall_s = result['wall_s']
-                print(f"  run {i} {system:7s}: wall {wall_s:7.2f} s ({tokens / wall_s:7.1f} tok/s), "
+                print(f"  run {i} {system:7s}: process {result['process_s']:7.2f} s, wall {wall_s:7.2f} s "
+                      f"({tokens / wall_s:7.1f} tok/s), "
                       f"generation {result['generation_s']:7.2f} s ({tokens / result['generation_s']:7.1f} tok/s), "
                       f"{tokens} tokens, peak RSS {result['peak_rss_mib']:6.1f} MiB")
         theirs = runs["lmeval"][-1]["responses"]
         rss = {s: max(r["peak_rss_mib"] for r in runs[s]) for s in runs}
-        for key, label in (("wall_s", "end to end (load + tasks + generate + score)"),
+        for key, label in (("process_s", "whole process (python start + imports + load + generate + score)"),
+                           ("wall_s", "end to end, imports excluded (load + tasks + generate + score)"),
                            ("generation_s", "generation only")):
             rate = {s: statistics.median(r["tokens"] / r[key] for r in runs[s]) for s in runs}
             secs = {s: statistics.median(r[key] for r in runs[s]) for s in runs}

@@ -39,6 +39,7 @@ from mathcamps.io import RecordFileError, read_json, read_jsonl, read_problems, 
 from mathcamps.problem import Problem
 from probes import metrics
 from probes.backends import GenerationSettings
+from probes.backends.guess import DRAFT_TOKENS
 from probes.engine import Record, run, select
 from probes.problemset import ProblemSet, parse_problem_set
 from probes.prompts import PROMPTS, load_template
@@ -98,9 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="end a response once its '### Answer:' line is complete (default: yes)")
     p.add_argument("--followups", action=argparse.BooleanOptionalAction, default=True,
                    help="ask the follow-ups of correctly answered originals (default: yes)")
-    p.add_argument("--draft-tokens", type=int, default=4, metavar="K",
+    p.add_argument("--draft-tokens", type=int, default=DRAFT_TOKENS, metavar="K",
                    help="HF backend: guess up to K tokens per step from the prompt and answer so far and keep those "
-                        "the model confirms (same output, fewer steps when answers copy); 0 turns it off")
+                        f"the model confirms (same output, fewer steps when answers copy; default {DRAFT_TOKENS}); "
+                        "0 turns it off")
     return p
 
 

@@ -21,7 +21,7 @@ def tiny_model_dir(tmp_path_factory):
 
     problems = generate_problems(QUICK_STANDARDS, 100, seed=0, followups=False)
     texts = [f"{p.statement}\n{p.solution}" for p in problems]
-    size = ScratchModel(vocab_size=320, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64)
+    size = ScratchModel(vocab_size=320, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, seed=0)
     return save_scratch_model(tmp_path_factory.mktemp("tiny") / "model", texts, size)
 
 

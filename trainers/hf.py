@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from lightning.pytorch.utilities import rank_zero_info
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 # For training base models, whose tokenizer has no chat template: plain markers, and the EOS after each reply so
@@ -76,6 +75,10 @@ def use_training_template(tokenizer: PreTrainedTokenizerBase, name: str) -> bool
         return False
     bos = adds_bos(tokenizer)
     tokenizer.chat_template = DEFAULT_CHAT_TEMPLATE_BOS if bos else DEFAULT_CHAT_TEMPLATE
+    # Imported here: training has lightning loaded already, and evaluation (which loads models through this
+    # module) would otherwise wait 1.3 s for it at start-up.
+    from lightning.pytorch.utilities import rank_zero_info
+
     rank_zero_info(f"{name} has no chat template of its own: training conversations use trainers.hf."
                    f"DEFAULT_CHAT_TEMPLATE{'_BOS' if bos else ''} (### Question: / ### Answer: markers"
                    f"{', after BOS' if bos else ''})")

@@ -35,8 +35,9 @@ class ScratchModel:
     num_heads: int = 4
     intermediate_size: int = 384
     max_positions: int = 512
-    seed: int = 0
-    """Seed of the random initial weights."""
+    seed: int | None = None
+    """Seed of the random initial weights; None draws them from torch's global generator, which the run's
+    `seed_everything` has seeded, so runs with different seeds start from different weights."""
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int, *, bos: str | None = BOS, eos: str = EOS,
@@ -85,7 +86,8 @@ def build_model(tokenizer: PreTrainedTokenizerFast, size: ScratchModel) -> Llama
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
     )
-    torch.manual_seed(size.seed)
+    if size.seed is not None:
+        torch.manual_seed(size.seed)
     return LlamaForCausalLM(config)
 
 

@@ -31,7 +31,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from transformers.cache_utils import Cache, DynamicCache, DynamicLayer
 
 from probes.backends import Completion, FinishReason, GenerationSettings, stop_point
-from probes.backends.guess import DraftLength, PromptLookup
+from probes.backends.guess import DRAFT_TOKENS, DraftLength, PromptLookup
 from trainers.hf import adds_bos
 
 
@@ -119,7 +119,7 @@ class HFBackend:
     """Greedy generation with a `transformers` causal LM; see the module docstring for how it is fast."""
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, settings: GenerationSettings,
-                 batch_size: int = 16, share_prefix: bool = True, draft_tokens: int = 4) -> None:
+                 batch_size: int = 16, share_prefix: bool = True, draft_tokens: int = DRAFT_TOKENS) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if draft_tokens < 0:
@@ -371,7 +371,7 @@ class HFBackend:
 
 
 def load_hf_backend(name: str, settings: GenerationSettings, revision: str | None = None, batch_size: int = 16,
-                    dtype: str = "auto", device: str = "auto", draft_tokens: int = 4,
+                    dtype: str = "auto", device: str = "auto", draft_tokens: int = DRAFT_TOKENS,
                     base_model: str | None = None) -> HFBackend:
     """Load a model and tokenizer (hub id, HF or adapter export, or `.ckpt` on `base_model`: `probes.checkpoints`)
     and wrap them in an `HFBackend`."""

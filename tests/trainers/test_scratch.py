@@ -23,3 +23,21 @@ def test_missing_local_model_is_a_one_line_error(tmp_path):
     with pytest.raises(ModelNotFound, match="does not exist") as error:
         load_model(str(tmp_path / "nope"))
     assert "\n" not in str(error.value)
+
+
+def test_initial_weights_follow_the_run_seed_unless_one_is_set(tiny_model_dir):
+    import torch
+
+    from trainers.scratch import ScratchModel, build_model
+
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    size = ScratchModel(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
+
+    def first_weights(global_seed: int, size: ScratchModel) -> torch.Tensor:
+        torch.manual_seed(global_seed)  # what `seed_everything` does
+        return build_model(tokenizer, size).model.embed_tokens.weight
+
+    assert torch.equal(first_weights(1, size), first_weights(1, size))
+    assert not torch.equal(first_weights(1, size), first_weights(2, size))
+    pinned = ScratchModel(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, seed=7)
+    assert torch.equal(first_weights(1, pinned), first_weights(2, pinned))
