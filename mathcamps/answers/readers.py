@@ -69,11 +69,16 @@ def read_relation(text: str, question: str | None = None) -> Relation | None:
     lone, chain = None, []
     for i, m in enumerate(tokens):
         rel = _relation_of(m)
-        left = _COPULA.sub("", t[tokens[i - 1].end() if i else 0 : m.start()])  # "4 is greater than 2"
+        between = t[tokens[i - 1].end() if i else 0 : m.start()]
+        left = _COPULA.sub("", between)  # "4 is greater than 2"
         right = t[m.end() : starts[i + 1]]
         if _numeric_edge(left, True) and _numeric_edge(right, False):
             chain.append((rel, left, right))
         else:
+            # Symbols in a row with nothing between them (`< <`, `< > =`) are a string of guesses, not an answer;
+            # `= <` (the blank's value after an equals sign) is one.
+            if i and not between.strip(" \t.,;:") and _relation_of(tokens[i - 1]) != "=":
+                return None
             lone = m
     if lone is not None:
         rel = _relation_of(lone)

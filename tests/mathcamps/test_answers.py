@@ -222,6 +222,9 @@ RELATIONS = [
     ("not equal", "=", None, False),
     ("2 < 4 > 1", "<", None, False),
     ("4", "<", None, False),
+    ("< < < < < <", "<", K_CC, False),  # a random model's run of one symbol is no answer
+    ("< >", "<", K_CC, False),
+    ("<, <", "<", K_CC, False),
 ]
 
 
