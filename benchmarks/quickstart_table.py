@@ -79,9 +79,9 @@ def collect(seed: int, root: Path, wall: float, stdout: str) -> dict:
     probes = [json.loads(line) for line in (run_dir / "mathcamps" / "probes.jsonl").read_text().splitlines()]
     problems = [json.loads(line) for line in (run_dir / "mathcamps" / "problems.jsonl").read_text().splitlines()]
     analysis = json.loads((root / "analysis.json").read_text())
-    comparisons = sorted({p["standard"] for p in problems if p["type"] == "original-problem"}
-                         - {p["standard"] for p in problems if p["type"] == "original-problem"
-                            and p["answer"] not in RELATIONS})
+    originals = [p for p in problems if p["type"] == "original-problem"]
+    comparisons = sorted({p["standard"] for p in originals} - {p["standard"] for p in originals
+                                                               if p["answer"] not in RELATIONS})
     lines = stdout.splitlines()
     table_start = next(i for i, line in enumerate(lines) if "MathCAMPS probe:" in line)
     table_end = next(i for i, line in enumerate(lines) if line.startswith("probing took"))
@@ -136,7 +136,7 @@ def render(figures: dict) -> str:
         lines.append(f"| {run['seed']} | {run['wall_s']:.0f} s | "
                      + " | ".join(_pct(run["end"][s]) for s in standards)
                      + f" | {len(well_learned(run))}{'' if meets_bar(run) else ' (below the bar)'} | {corr} |")
-    format_at = next(((step, share) for step, share in first["format"] if step > 0), None)
+    format_at = next((step, share) for step, share in first["format"] if step > 0)
     lines += ["", *_wrap(f"The table that seed {first['seed']} prints at the end ({first['wall_s']:.0f} s wall, "
                          f"{first['fit_s']:.0f} s of training, {first['probe_s']:.0f} s of it probing):"),
               "", "```", first["table"], "```", ""]

@@ -66,7 +66,7 @@ def read_relation(text: str, question: str | None = None) -> Relation | None:
     if not tokens:
         return None
     starts = [m.start() for m in tokens] + [len(t)]
-    lone, chain = None, []
+    lone, chain, previous = None, [], None
     for i, m in enumerate(tokens):
         rel = _relation_of(m)
         between = t[tokens[i - 1].end() if i else 0 : m.start()]
@@ -77,9 +77,10 @@ def read_relation(text: str, question: str | None = None) -> Relation | None:
         else:
             # Symbols in a row with nothing between them (`< <`, `< > =`) are a string of guesses, not an answer;
             # `= <` (the blank's value after an equals sign) is one.
-            if i and not between.strip(" \t.,;:") and _relation_of(tokens[i - 1]) != "=":
+            if i and not between.strip(" \t.,;:") and previous != "=":
                 return None
             lone = m
+        previous = rel
     if lone is not None:
         rel = _relation_of(lone)
         return None if rel is None else Relation(rel)  # type: ignore[arg-type]
